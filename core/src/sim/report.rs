@@ -1,0 +1,138 @@
+//! The run report: what `stormflow run --json` prints and the app exports.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::metrics::{Counters, Percentiles};
+use super::{Sim, Totals};
+
+/// Delivery totals as reported (the same figures as [`Totals`]).
+pub type TotalsReport = Totals;
+
+/// One element's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct ElementReport {
+    /// What the element is.
+    pub kind: String,
+    /// Counters.
+    #[serde(flatten)]
+    pub counters: Counters,
+    /// Deliveries waiting at the end of the run.
+    pub queued: u64,
+    /// Deliveries in progress at the end of the run.
+    pub in_flight: u64,
+    /// Service time percentiles.
+    pub service_time_us: Percentiles,
+    /// End-to-end latency percentiles (from the root of each chain).
+    pub latency_us: Percentiles,
+    /// Lag per consumer group on each topic it reads, by `topic/group`.
+    pub lag: BTreeMap<String, u64>,
+    /// Why deliveries were dropped here.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub drop_reasons: BTreeMap<String, u64>,
+}
+
+/// One read model's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadModelReport {
+    /// From an event's production to the view showing it.
+    pub consistency_window_us: Percentiles,
+    /// Keys in the view.
+    pub entries: u64,
+}
+
+/// What a run measured, stably ordered so two runs compare as text.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The run's seed.
+    pub seed: u64,
+    /// Virtual time reached.
+    pub virtual_time_us: u64,
+    /// Delivery totals.
+    pub totals: Totals,
+    /// Per element, by id.
+    pub elements: BTreeMap<String, ElementReport>,
+    /// Per read model, by id.
+    pub read_models: BTreeMap<String, ReadModelReport>,
+    /// Drop reasons over the run.
+    pub drop_reasons: BTreeMap<String, u64>,
+    /// Messages recorded in the trace.
+    pub trace_messages: u64,
+    /// Set when the trace hit its limit: "trace truncated at N messages".
+    pub trace_truncated_at: Option<u64>,
+    /// A digest of the whole trace: equal runs have equal digests.
+    pub trace_hash: String,
+}
+
+impl Sim {
+    /// The report of the run so far.
+    pub fn report(&self) -> Report {
+        let snapshot = self.snapshot();
+        let mut elements = BTreeMap::new();
+        let mut read_models = BTreeMap::new();
+        for (i, id) in self.element_ids().enumerate() {
+            let Some(metrics) = self.element_metrics(i as u32) else {
+                continue;
+            };
+            let Some(kind) = self.element_kind(i as u32) else {
+                continue;
+            };
+            let state = &snapshot.elements[i];
+            if kind.is_annotation() || (state.counters == Counters::default() && state.queued == 0)
+            {
+                continue;
+            }
+            let mut lag = BTreeMap::new();
+            for topic in &snapshot.topics {
+                for group in topic.groups.iter().filter(|g| g.consumer == i as u32) {
+                    let topic_id = self
+                        .element_id(topic.element)
+                        .map_or_else(String::new, |t| t.to_string());
+                    lag.insert(
+                        format!("{topic_id}/{}", group.group),
+                        group.lag.iter().sum(),
+                    );
+                }
+            }
+            elements.insert(
+                id.to_string(),
+                ElementReport {
+                    kind: kind.label().to_string(),
+                    counters: state.counters.clone(),
+                    queued: state.queued,
+                    in_flight: u64::from(state.in_flight),
+                    service_time_us: metrics.service_time.summary(),
+                    latency_us: metrics.latency.summary(),
+                    lag,
+                    drop_reasons: metrics.drop_reasons.clone(),
+                },
+            );
+            if kind == crate::model::ElementKind::ReadModel {
+                let entries = snapshot
+                    .operators
+                    .iter()
+                    .find(|o| o.element == i as u32)
+                    .map_or(0, |o| o.size);
+                read_models.insert(
+                    id.to_string(),
+                    ReadModelReport {
+                        consistency_window_us: metrics.consistency.summary(),
+                        entries,
+                    },
+                );
+            }
+        }
+        Report {
+            seed: self.seed(),
+            virtual_time_us: self.now(),
+            totals: snapshot.totals,
+            elements,
+            read_models,
+            drop_reasons: self.drop_reasons().clone(),
+            trace_messages: self.trace().len() as u64,
+            trace_truncated_at: self.trace().truncated_at(),
+            trace_hash: self.trace().digest(),
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! The trace: every message and every delivery attempt of a run, stored
+//! column-wise so a message costs about 40 bytes and an attempt about 24.
+//!
+//! Message ids are dense (`0, 1, 2, ...` in creation order), so a message's
+//! row is its id, creation times are sorted, and a causation chain is walked
+//! in O(depth). Past `limit` messages the trace stops recording and says so.
+
+use std::collections::BTreeMap;
+
+use super::{MsgId, MsgKind, NO_MSG, Time};
+
+/// How a delivery attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Processed and committed.
+    Processed,
+    /// Failed before its effect; it will be retried after a backoff.
+    Retried,
+    /// Failed after its effect and before the commit; it will be delivered
+    /// again (an at-least-once duplicate) or rolled back (exactly-once).
+    Redelivered,
+    /// Retries used up: moved to the dead-letter topic.
+    DeadLettered,
+    /// Lost, with a reason (at-most-once failure, expiry, exhausted retries).
+    Dropped,
+    /// Retries used up: the partition stops here (a poison message).
+    Stopped,
+    /// The consumer went down during the attempt; the message goes back.
+    Aborted,
+}
+
+impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Processed,
+        Outcome::Retried,
+        Outcome::Redelivered,
+        Outcome::DeadLettered,
+        Outcome::Dropped,
+        Outcome::Stopped,
+        Outcome::Aborted,
+    ];
+
+    /// The outcome's name as shown and exported.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Processed => "processed",
+            Outcome::Retried => "retried",
+            Outcome::Redelivered => "redelivered",
+            Outcome::DeadLettered => "dead-lettered",
+            Outcome::Dropped => "dropped",
+            Outcome::Stopped => "stopped",
+            Outcome::Aborted => "aborted",
+        }
+    }
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(code: u8) -> Outcome {
+        Outcome::ALL
+            .get(usize::from(code))
+            .copied()
+            .unwrap_or(Outcome::Processed)
+    }
+}
+
+/// One message as the trace holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// Dense id.
+    pub id: MsgId,
+    /// Element index of its type.
+    pub ty: u32,
+    /// Event, command, query or reply.
+    pub kind: MsgKind,
+    /// Key index (see [`super::Sim::key_name`]).
+    pub key: u32,
+    /// Virtual creation time.
+    pub time: Time,
+    /// Element index of the producer.
+    pub source: u32,
+    /// The message that directly caused it ([`NO_MSG`] for a root).
+    pub causation: MsgId,
+    /// The root of its chain.
+    pub correlation: MsgId,
+    /// Payload size in bytes.
+    pub payload_bytes: u32,
+    /// Partition of the first topic it was appended to (`u16::MAX`: none).
+    pub partition: u16,
+    /// Offset in that partition.
+    pub offset: u32,
+    /// Header bits ([`super::FLAG_POISON`], [`super::FLAG_SYNC`], ...).
+    pub flags: u8,
+}
+
+/// One delivery attempt as the trace holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// The message delivered.
+    pub msg: MsgId,
+    /// Element index of the consumer.
+    pub consumer: u32,
+    /// Attempt number, from 1.
+    pub attempt: u8,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Start, virtual time.
+    pub start: Time,
+    /// End, virtual time.
+    pub end: Time,
+}
+
+/// What a dead-lettered message's headers carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The original message.
+    pub original: MsgId,
+    /// The last error.
+    pub error: String,
+    /// Element index of the topic it was read from (`u32::MAX`: a queue).
+    pub topic: u32,
+    /// Partition it was read from.
+    pub partition: u32,
+    /// Offset it was read from.
+    pub offset: u64,
+}
+
+/// The run's trace.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    limit: u32,
+    truncated_after: Option<u64>,
+    ty: Vec<u32>,
+    kind: Vec<u8>,
+    key: Vec<u32>,
+    time: Vec<Time>,
+    source: Vec<u32>,
+    causation: Vec<u32>,
+    correlation: Vec<u32>,
+    payload: Vec<u32>,
+    partition: Vec<u16>,
+    offset: Vec<u32>,
+    flags: Vec<u8>,
+    att_msg: Vec<u32>,
+    att_consumer: Vec<u32>,
+    att_no: Vec<u8>,
+    att_outcome: Vec<u8>,
+    att_start: Vec<Time>,
+    att_duration: Vec<u32>,
+    /// Extra causes of fan-in results (a windowed aggregate, a join), by message.
+    links: BTreeMap<u32, Vec<u32>>,
+    /// Errors of failed attempts, by attempt row.
+    errors: BTreeMap<u32, String>,
+    /// Headers of dead letters, by the dead-letter message.
+    dead_letters: BTreeMap<u32, DeadLetter>,
+}
+
+const NONE32: u32 = u32::MAX;
+
+fn narrow(id: MsgId) -> u32 {
+    if id == NO_MSG { NONE32 } else { id as u32 }
+}
+
+fn widen(id: u32) -> MsgId {
+    if id == NONE32 {
+        NO_MSG
+    } else {
+        MsgId::from(id)
+    }
+}
+
+impl Trace {
+    /// An empty trace that keeps at most `limit` messages; space for
+    /// `expected` messages is reserved up front.
+    pub fn new(limit: u32, expected: usize) -> Self {
+        let reserve = expected.min(limit as usize);
+        let mut trace = Trace {
+            limit: limit.min(NONE32 - 1),
+            ..Trace::default()
+        };
+        trace.ty.reserve(reserve);
+        trace.kind.reserve(reserve);
+        trace.key.reserve(reserve);
+        trace.time.reserve(reserve);
+        trace.source.reserve(reserve);
+        trace.causation.reserve(reserve);
+        trace.correlation.reserve(reserve);
+        trace.payload.reserve(reserve);
+        trace.partition.reserve(reserve);
+        trace.offset.reserve(reserve);
+        trace.flags.reserve(reserve);
+        trace
+    }
+
+    /// Most messages kept.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Messages recorded.
+    pub fn len(&self) -> usize {
+        self.ty.len()
+    }
+
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.ty.is_empty()
+    }
+
+    /// Attempts recorded.
+    pub fn attempt_count(&self) -> usize {
+        self.att_msg.len()
+    }
+
+    /// When the limit was reached, the message count at that point: the
+    /// "trace truncated at N messages" marker.
+    pub fn truncated_at(&self) -> Option<u64> {
+        self.truncated_after
+    }
+
+    /// Whether message `id` is recorded.
+    pub fn contains(&self, id: MsgId) -> bool {
+        id < self.ty.len() as u64
+    }
+
+    /// Records a new message; ids must arrive in order. Beyond the limit the
+    /// message is not recorded and the truncation marker is set.
+    pub(crate) fn push_message(&mut self, record: &MessageRecord) {
+        if record.id != self.ty.len() as u64 {
+            return;
+        }
+        if self.ty.len() >= self.limit as usize {
+            self.truncated_after.get_or_insert(self.limit.into());
+            return;
+        }
+        self.ty.push(record.ty);
+        self.kind.push(record.kind as u8);
+        self.key.push(record.key);
+        self.time.push(record.time);
+        self.source.push(record.source);
+        self.causation.push(narrow(record.causation));
+        self.correlation.push(narrow(record.correlation));
+        self.payload.push(record.payload_bytes);
+        self.partition.push(record.partition);
+        self.offset.push(record.offset);
+        self.flags.push(record.flags);
+    }
+
+    /// Sets where a recorded message landed on its first topic.
+    pub(crate) fn set_position(&mut self, id: MsgId, partition: u32, offset: u64) {
+        if let Some(slot) = self.partition.get_mut(id as usize)
+            && *slot == u16::MAX
+        {
+            *slot = partition.min(u32::from(u16::MAX - 1)) as u16;
+            self.offset[id as usize] = offset.min(u64::from(u32::MAX)) as u32;
+        }
+    }
+
+    /// Records an attempt of a recorded message; returns its row.
+    pub(crate) fn push_attempt(
+        &mut self,
+        record: &AttemptRecord,
+        error: Option<&str>,
+    ) -> Option<u32> {
+        if !self.contains(record.msg) {
+            return None;
+        }
+        let row = self.att_msg.len() as u32;
+        self.att_msg.push(record.msg as u32);
+        self.att_consumer.push(record.consumer);
+        self.att_no.push(record.attempt);
+        self.att_outcome.push(record.outcome.code());
+        self.att_start.push(record.start);
+        self.att_duration.push(
+            record
+                .end
+                .saturating_sub(record.start)
+                .min(u64::from(u32::MAX)) as u32,
+        );
+        if let Some(error) = error {
+            self.errors.insert(row, error.to_string());
+        }
+        Some(row)
+    }
+
+    /// Records extra causes of a fan-in result.
+    pub(crate) fn push_links(&mut self, id: MsgId, causes: &[MsgId]) {
+        if self.contains(id) {
+            let kept: Vec<u32> = causes
+                .iter()
+                .filter(|c| self.contains(**c))
+                .map(|c| *c as u32)
+                .collect();
+            if !kept.is_empty() {
+                self.links.insert(id as u32, kept);
+            }
+        }
+    }
+
+    /// Records a dead letter's headers.
+    pub(crate) fn push_dead_letter(&mut self, id: MsgId, header: DeadLetter) {
+        if self.contains(id) {
+            self.dead_letters.insert(id as u32, header);
+        }
+    }
+
+    /// The message with this id.
+    pub fn message(&self, id: MsgId) -> Option<MessageRecord> {
+        let i = usize::try_from(id).ok().filter(|i| *i < self.ty.len())?;
+        Some(MessageRecord {
+            id,
+            ty: self.ty[i],
+            kind: MsgKind::from_code(self.kind[i]),
+            key: self.key[i],
+            time: self.time[i],
+            source: self.source[i],
+            causation: widen(self.causation[i]),
+            correlation: widen(self.correlation[i]),
+            payload_bytes: self.payload[i],
+            partition: self.partition[i],
+            offset: self.offset[i],
+            flags: self.flags[i],
+        })
+    }
+
+    /// Attempt row `row`.
+    pub fn attempt(&self, row: usize) -> Option<AttemptRecord> {
+        if row >= self.att_msg.len() {
+            return None;
+        }
+        Some(AttemptRecord {
+            msg: MsgId::from(self.att_msg[row]),
+            consumer: self.att_consumer[row],
+            attempt: self.att_no[row],
+            outcome: Outcome::from_code(self.att_outcome[row]),
+            start: self.att_start[row],
+            end: self.att_start[row] + u64::from(self.att_duration[row]),
+        })
+    }
+
+    /// The error of a failed attempt.
+    pub fn attempt_error(&self, row: usize) -> Option<&str> {
+        self.errors.get(&(row as u32)).map(String::as_str)
+    }
+
+    /// Attempts of one message, in order.
+    pub fn attempts_of(&self, id: MsgId) -> Vec<(usize, AttemptRecord)> {
+        // Attempts are appended as they end, so a message's attempts are
+        // spread; a linear scan from its creation onward is bounded by the
+        // attempts that ended after it was made.
+        let start = self.first_attempt_after(self.time.get(id as usize).copied().unwrap_or(0));
+        (start..self.att_msg.len())
+            .filter(|row| MsgId::from(self.att_msg[*row]) == id)
+            .filter_map(|row| self.attempt(row).map(|a| (row, a)))
+            .collect()
+    }
+
+    fn first_attempt_after(&self, time: Time) -> usize {
+        // Attempts are recorded when they end; an attempt that ended at or
+        // after `time` started no earlier than the earliest start still open,
+        // so search by end time, which is nondecreasing.
+        let ends = |row: usize| self.att_start[row] + u64::from(self.att_duration[row]);
+        let (mut lo, mut hi) = (0, self.att_msg.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if ends(mid) < time {
+                lo = mid + 1
+            } else {
+                hi = mid
+            }
+        }
+        lo
+    }
+
+    /// Extra causes of a fan-in result.
+    pub fn links(&self, id: MsgId) -> Vec<MsgId> {
+        self.links
+            .get(&(id as u32))
+            .map(|links| links.iter().map(|l| MsgId::from(*l)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The headers of a dead letter.
+    pub fn dead_letter(&self, id: MsgId) -> Option<&DeadLetter> {
+        self.dead_letters.get(&(id as u32))
+    }
+
+    /// The causation chain of `id`: the message itself, its cause, its
+    /// cause's cause, ... up to the root. O(depth).
+    pub fn ancestors(&self, id: MsgId) -> Vec<MsgId> {
+        let mut chain = Vec::new();
+        let mut current = id;
+        while self.contains(current) && chain.len() <= self.ty.len() {
+            chain.push(current);
+            let cause = widen(self.causation[current as usize]);
+            if cause == NO_MSG || cause >= current {
+                break;
+            }
+            current = cause;
+        }
+        chain
+    }
+
+    /// Every message caused directly or indirectly by `id`, in id order.
+    pub fn descendants(&self, id: MsgId) -> Vec<MsgId> {
+        let Some(root) = self.message(id) else {
+            return Vec::new();
+        };
+        // Descendants share the correlation and come later, so only the
+        // correlation's later members need looking at.
+        let mut inside = std::collections::BTreeSet::from([id]);
+        let mut found = Vec::new();
+        for member in self.correlation_members(root.correlation) {
+            if member <= id {
+                continue;
+            }
+            let cause = widen(self.causation[member as usize]);
+            if inside.contains(&cause) {
+                inside.insert(member);
+                found.push(member);
+            }
+        }
+        found
+    }
+
+    /// Every message whose correlation is `correlation`, in id order.
+    pub fn correlation_members(&self, correlation: MsgId) -> Vec<MsgId> {
+        if !self.contains(correlation) {
+            return Vec::new();
+        }
+        let wanted = correlation as u32;
+        (correlation as usize..self.ty.len())
+            .filter(|i| self.correlation[*i] == wanted)
+            .map(|i| i as MsgId)
+            .collect()
+    }
+
+    /// The whole tree of `id`'s correlation, as (message, depth) in
+    /// depth-first order from the root.
+    pub fn correlation_tree(&self, id: MsgId) -> Vec<(MsgId, usize)> {
+        let Some(message) = self.message(id) else {
+            return Vec::new();
+        };
+        let members = self.correlation_members(message.correlation);
+        let mut children: BTreeMap<MsgId, Vec<MsgId>> = BTreeMap::new();
+        for member in &members {
+            let cause = widen(self.causation[*member as usize]);
+            if cause != NO_MSG {
+                children.entry(cause).or_default().push(*member);
+            }
+        }
+        let mut tree = Vec::with_capacity(members.len());
+        let mut stack = vec![(message.correlation, 0usize)];
+        while let Some((node, depth)) = stack.pop() {
+            tree.push((node, depth));
+            if let Some(kids) = children.get(&node) {
+                for kid in kids.iter().rev() {
+                    stack.push((*kid, depth + 1));
+                }
+            }
+        }
+        tree
+    }
+
+    /// Messages with key index `key`, in id order.
+    pub fn by_key(&self, key: u32) -> Vec<MsgId> {
+        self.filter_ids(|i| self.key[i] == key)
+    }
+
+    /// Messages of type or produced by element index `element`, in id order.
+    pub fn by_element(&self, element: u32) -> Vec<MsgId> {
+        self.filter_ids(|i| self.ty[i] == element || self.source[i] == element)
+    }
+
+    /// Messages created in `[from, to)`, by binary search on the sorted times.
+    pub fn by_time(&self, from: Time, to: Time) -> std::ops::Range<MsgId> {
+        let start = self.time.partition_point(|t| *t < from);
+        let end = self.time.partition_point(|t| *t < to);
+        start as MsgId..end.max(start) as MsgId
+    }
+
+    fn filter_ids(&self, keep: impl Fn(usize) -> bool) -> Vec<MsgId> {
+        (0..self.ty.len())
+            .filter(|i| keep(*i))
+            .map(|i| i as MsgId)
+            .collect()
+    }
+
+    /// Bytes the trace holds for its columns (not counting spare capacity).
+    pub fn resident_bytes(&self) -> usize {
+        let per_message = 4 + 1 + 4 + 8 + 4 + 4 + 4 + 4 + 2 + 4 + 1;
+        let per_attempt = 4 + 4 + 1 + 1 + 8 + 4;
+        self.ty.len() * per_message + self.att_msg.len() * per_attempt
+    }
+
+    /// A digest of everything recorded, as 16 hex digits (FNV-1a, 64 bit):
+    /// two runs with the same model and seed give the same digest.
+    pub fn digest(&self) -> String {
+        let mut hash = Fnv::new();
+        hash.write(&(self.ty.len() as u64).to_le_bytes());
+        for i in 0..self.ty.len() {
+            hash.write(&self.ty[i].to_le_bytes());
+            hash.write(&[self.kind[i], self.flags[i]]);
+            hash.write(&self.key[i].to_le_bytes());
+            hash.write(&self.time[i].to_le_bytes());
+            hash.write(&self.source[i].to_le_bytes());
+            hash.write(&self.causation[i].to_le_bytes());
+            hash.write(&self.correlation[i].to_le_bytes());
+            hash.write(&self.payload[i].to_le_bytes());
+            hash.write(&self.partition[i].to_le_bytes());
+            hash.write(&self.offset[i].to_le_bytes());
+        }
+        for row in 0..self.att_msg.len() {
+            hash.write(&self.att_msg[row].to_le_bytes());
+            hash.write(&self.att_consumer[row].to_le_bytes());
+            hash.write(&[self.att_no[row], self.att_outcome[row]]);
+            hash.write(&self.att_start[row].to_le_bytes());
+            hash.write(&self.att_duration[row].to_le_bytes());
+        }
+        for (id, links) in &self.links {
+            hash.write(&id.to_le_bytes());
+            for link in links {
+                hash.write(&link.to_le_bytes());
+            }
+        }
+        format!("{:016x}", hash.finish())
+    }
+}
+
+/// 64-bit FNV-1a: a stable digest (std's hasher is not stable across releases).
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}

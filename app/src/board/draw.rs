@@ -1,0 +1,379 @@
+//! Drawing stickies and arrows per the event-storming legend.
+
+use egui::epaint::{RectShape, TextShape};
+use egui::{
+    Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, Vec2,
+    emath::Rot2, pos2, vec2,
+};
+use stormflow_core::model::{Element, ElementKind, FlowKind};
+
+/// Below this zoom stickies are coloured blocks without text (level of detail).
+pub const TEXT_MIN_ZOOM: f32 = 0.3;
+
+/// The tilt of hotspots (negative) and opportunities (positive), in radians.
+const TILT: f32 = 0.06;
+
+/// A legend colour as an egui colour.
+pub fn legend_color(rgb: [u8; 3]) -> Color32 {
+    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+}
+
+/// Text colour readable on a sticky of colour `fill`.
+pub fn ink_on(fill: Color32) -> Color32 {
+    let luma =
+        0.299 * f32::from(fill.r()) + 0.587 * f32::from(fill.g()) + 0.114 * f32::from(fill.b());
+    if luma > 140.0 {
+        Color32::from_gray(25)
+    } else {
+        Color32::WHITE
+    }
+}
+
+/// How a sticky is emphasised this frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Emphasis {
+    /// Part of the selection.
+    pub selected: bool,
+    /// Under the pointer.
+    pub hovered: bool,
+    /// Highlighted by a trace or a tour step.
+    pub highlighted: bool,
+    /// Problems on this element: (errors, warnings).
+    pub problems: (usize, usize),
+}
+
+/// Draws one element into `rect` (screen space) at `zoom`.
+pub fn element(
+    painter: &Painter,
+    element: &Element,
+    rect: Rect,
+    zoom: f32,
+    emphasis: Emphasis,
+    dark: bool,
+) {
+    let fill = legend_color(element.rgb());
+    let ink = ink_on(fill);
+    let kind = element.kind;
+    if kind.is_frame() {
+        frame(painter, element, rect, zoom, fill, dark, emphasis);
+        return;
+    }
+    let radius = CornerRadius::same((3.0 * zoom).clamp(1.0, 8.0) as u8);
+    let angle = match kind {
+        ElementKind::Hotspot => -TILT,
+        ElementKind::Opportunity => TILT,
+        _ => 0.0,
+    };
+    let outline = if emphasis.selected {
+        Stroke::new(
+            (2.5 * zoom).clamp(1.5, 4.0),
+            Color32::from_rgb(0x1E, 0x88, 0xE5),
+        )
+    } else if emphasis.highlighted {
+        Stroke::new(
+            (3.0 * zoom).clamp(2.0, 5.0),
+            Color32::from_rgb(0xFF, 0xD5, 0x00),
+        )
+    } else if emphasis.hovered {
+        Stroke::new(1.5, Color32::from_gray(if dark { 220 } else { 60 }))
+    } else {
+        Stroke::new(0.5, Color32::from_black_alpha(70))
+    };
+    match kind {
+        ElementKind::Topic => {
+            topic_pipe(painter, rect, fill, outline);
+        }
+        _ => {
+            if zoom >= TEXT_MIN_ZOOM {
+                let shadow = rect.translate(vec2(2.0, 3.0) * zoom.min(1.5));
+                painter.add(
+                    RectShape::filled(shadow, radius, Color32::from_black_alpha(45))
+                        .with_blur_width(6.0 * zoom.min(1.5))
+                        .with_angle(angle),
+                );
+            }
+            painter.add(
+                RectShape::new(rect, radius, fill, outline, StrokeKind::Inside).with_angle(angle),
+            );
+        }
+    }
+    if zoom < TEXT_MIN_ZOOM {
+        return;
+    }
+    let pad = 7.0 * zoom;
+    let inner = rect.shrink(pad);
+    // Kind tag, top-left, small.
+    let tag = match kind {
+        ElementKind::Processor => format!(
+            "{} {}",
+            element.operator().symbol(),
+            element.operator().label()
+        ),
+        ElementKind::Event => match &element.event {
+            Some(spec) => format!("event · {}", spec.pattern.tag()),
+            None => "event".to_string(),
+        },
+        _ => kind.label().to_string(),
+    };
+    let tag_font = FontId::proportional((10.0 * zoom).max(6.0));
+    let tag_color = ink.gamma_multiply(0.7);
+    let text_rotation = Rot2::from_angle(angle);
+    let rotate = |p: Pos2| rect.center() + text_rotation * (p - rect.center());
+    if kind != ElementKind::Topic {
+        let galley = painter.layout_no_wrap(tag, tag_font, tag_color);
+        painter.add(TextShape::new(rotate(inner.min), galley, tag_color).with_angle(angle));
+    }
+    if kind == ElementKind::Actor {
+        actor_glyph(
+            painter,
+            pos2(inner.right() - 8.0 * zoom, inner.top() + 9.0 * zoom),
+            zoom,
+            ink,
+        );
+    }
+    if element.pivotal {
+        painter.rect_filled(
+            Rect::from_min_size(
+                pos2(rect.right() - 6.0 * zoom, rect.top()),
+                vec2(6.0 * zoom, rect.height()),
+            ),
+            0,
+            Color32::from_rgb(0x5D, 0x2E, 0x0C),
+        );
+    }
+    // Name, wrapped inside the sticky.
+    let name_size = if kind == ElementKind::Aggregate {
+        16.0
+    } else {
+        14.0
+    };
+    let font = FontId::proportional(name_size * zoom);
+    let top = if kind == ElementKind::Topic {
+        inner.top()
+    } else {
+        inner.top() + 14.0 * zoom
+    };
+    let width = if kind == ElementKind::Topic {
+        inner.width() - 18.0 * zoom
+    } else {
+        inner.width()
+    };
+    let mut job = egui::text::LayoutJob::simple(element.name.clone(), font, ink, width.max(1.0));
+    job.wrap.max_rows = ((inner.bottom() - top) / (name_size * zoom * 1.25))
+        .floor()
+        .max(1.0) as usize;
+    let galley = painter.layout_job(job);
+    let pos = if kind == ElementKind::Topic {
+        pos2(
+            inner.left() + 10.0 * zoom,
+            rect.center().y - galley.size().y / 2.0,
+        )
+    } else {
+        pos2(inner.left(), top)
+    };
+    painter.add(TextShape::new(rotate(pos), galley, ink).with_angle(angle));
+    problem_badge(painter, rect, zoom, emphasis.problems);
+}
+
+/// A topic: a horizontal pipe (a cylinder lying down).
+fn topic_pipe(painter: &Painter, rect: Rect, fill: Color32, outline: Stroke) {
+    let r = rect.height() / 2.0;
+    painter.rect(
+        rect,
+        CornerRadius::same(r.min(255.0) as u8),
+        fill,
+        outline,
+        StrokeKind::Inside,
+    );
+    // The open end of the pipe.
+    let end_center = pos2(rect.right() - r * 0.6, rect.center().y);
+    painter.add(egui::Shape::ellipse_stroke(
+        end_center,
+        vec2(r * 0.35, r * 0.92),
+        Stroke::new(1.0, Color32::from_black_alpha(90)),
+    ));
+}
+
+fn actor_glyph(painter: &Painter, at: Pos2, zoom: f32, ink: Color32) {
+    let stroke = Stroke::new(1.2 * zoom.max(0.5), ink);
+    painter.circle_stroke(at, 3.0 * zoom, stroke);
+    painter.line_segment(
+        [at + vec2(0.0, 3.0 * zoom), at + vec2(0.0, 10.0 * zoom)],
+        stroke,
+    );
+    painter.line_segment(
+        [
+            at + vec2(-4.0 * zoom, 6.0 * zoom),
+            at + vec2(4.0 * zoom, 6.0 * zoom),
+        ],
+        stroke,
+    );
+    painter.line_segment(
+        [
+            at + vec2(0.0, 10.0 * zoom),
+            at + vec2(-3.0 * zoom, 15.0 * zoom),
+        ],
+        stroke,
+    );
+    painter.line_segment(
+        [
+            at + vec2(0.0, 10.0 * zoom),
+            at + vec2(3.0 * zoom, 15.0 * zoom),
+        ],
+        stroke,
+    );
+}
+
+fn frame(
+    painter: &Painter,
+    element: &Element,
+    rect: Rect,
+    zoom: f32,
+    fill: Color32,
+    dark: bool,
+    emphasis: Emphasis,
+) {
+    let tint = if dark {
+        fill.gamma_multiply(0.18)
+    } else {
+        fill.gamma_multiply(0.35)
+    };
+    let stroke = if emphasis.selected {
+        Stroke::new(2.0, Color32::from_rgb(0x1E, 0x88, 0xE5))
+    } else {
+        Stroke::new(1.5, fill.gamma_multiply(if dark { 0.8 } else { 1.0 }))
+    };
+    painter.rect(
+        rect,
+        CornerRadius::same(6),
+        tint,
+        stroke,
+        StrokeKind::Inside,
+    );
+    if zoom >= TEXT_MIN_ZOOM * 0.5 {
+        let color = if dark {
+            Color32::from_gray(200)
+        } else {
+            Color32::from_gray(60)
+        };
+        let label = format!("{} · {}", element.kind.label(), element.name);
+        painter.text(
+            rect.min + vec2(10.0, 8.0) * zoom.max(0.6),
+            Align2::LEFT_TOP,
+            label,
+            FontId::proportional((15.0 * zoom).max(9.0)),
+            color,
+        );
+    }
+}
+
+fn problem_badge(painter: &Painter, rect: Rect, zoom: f32, (errors, warnings): (usize, usize)) {
+    if errors + warnings == 0 {
+        return;
+    }
+    let (color, count) = if errors > 0 {
+        (Color32::from_rgb(0xD3, 0x2F, 0x2F), errors)
+    } else {
+        (Color32::from_rgb(0xF5, 0x9E, 0x0B), warnings)
+    };
+    let r = (8.0 * zoom).clamp(6.0, 12.0);
+    let center = pos2(rect.right() - r * 0.3, rect.top() + r * 0.3);
+    painter.circle(center, r, color, Stroke::new(1.0, Color32::WHITE));
+    painter.text(
+        center,
+        Align2::CENTER_CENTER,
+        count.to_string(),
+        FontId::proportional(r * 1.2),
+        Color32::WHITE,
+    );
+}
+
+/// The style an arrow of `kind` is drawn with.
+pub fn flow_stroke(kind: FlowKind, zoom: f32, dark: bool) -> (Stroke, bool) {
+    let width = (1.6 * zoom).clamp(0.8, 3.0);
+    let base = if dark {
+        Color32::from_gray(170)
+    } else {
+        Color32::from_gray(90)
+    };
+    match kind {
+        FlowKind::Call => (
+            Stroke::new(width * 1.2, Color32::from_rgb(0xD8, 0x43, 0x15)),
+            true,
+        ),
+        FlowKind::Webhook => (
+            Stroke::new(width * 1.2, Color32::from_rgb(0xAD, 0x14, 0x57)),
+            true,
+        ),
+        FlowKind::PublishedTo | FlowKind::ConsumedBy => (
+            Stroke::new(width, Color32::from_rgb(0x54, 0x6E, 0x7A)),
+            false,
+        ),
+        _ => (Stroke::new(width, base), false),
+    }
+}
+
+/// Where the segment from `rect`'s centre towards `toward` leaves `rect`.
+pub fn border_point(rect: Rect, toward: Pos2) -> Pos2 {
+    let c = rect.center();
+    let d = toward - c;
+    if d.length_sq() < 1e-6 {
+        return c;
+    }
+    let sx = if d.x.abs() > 1e-6 {
+        rect.width() / 2.0 / d.x.abs()
+    } else {
+        f32::INFINITY
+    };
+    let sy = if d.y.abs() > 1e-6 {
+        rect.height() / 2.0 / d.y.abs()
+    } else {
+        f32::INFINITY
+    };
+    c + d * sx.min(sy)
+}
+
+/// Draws an arrow between two sticky rectangles; returns its midpoint.
+pub fn flow(
+    painter: &Painter,
+    from: Rect,
+    to: Rect,
+    kind: FlowKind,
+    zoom: f32,
+    dark: bool,
+    highlighted: bool,
+) -> Pos2 {
+    let start = border_point(from, to.center());
+    let end = border_point(to, from.center());
+    let (mut stroke, dashed) = flow_stroke(kind, zoom, dark);
+    if highlighted {
+        stroke = Stroke::new(stroke.width * 2.2, Color32::from_rgb(0xFF, 0xB3, 0x00));
+    }
+    if dashed {
+        painter.extend(egui::Shape::dashed_line(
+            &[start, end],
+            stroke,
+            7.0 * zoom.max(0.4),
+            4.0 * zoom.max(0.4),
+        ));
+    } else {
+        painter.line_segment([start, end], stroke);
+    }
+    let dir = (end - start).normalized();
+    if dir != Vec2::ZERO {
+        let size = (9.0 * zoom).clamp(5.0, 14.0);
+        let normal = vec2(-dir.y, dir.x);
+        let tip = end;
+        let base = end - dir * size;
+        painter.add(egui::Shape::convex_polygon(
+            vec![
+                tip,
+                base + normal * size * 0.45,
+                base - normal * size * 0.45,
+            ],
+            stroke.color,
+            Stroke::NONE,
+        ));
+    }
+    start + (end - start) * 0.5
+}

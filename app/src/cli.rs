@@ -1,0 +1,214 @@
+//! The command line: the desktop app's arguments and the headless
+//! subcommands over `stormflow_core`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use stormflow_core::{LoadError, Severity, check, format};
+
+/// Stormflow: an event-storming board that runs.
+///
+/// With no subcommand it opens the desktop app on FILE (or on the
+/// online-shop sample). The subcommands work headless, for scripts and CI.
+#[derive(Debug, Parser)]
+#[command(name = "stormflow", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; none opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Arguments of the desktop app.
+    #[command(flatten)]
+    pub gui: GuiArgs,
+}
+
+/// Arguments of the desktop app.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GuiArgs {
+    /// A model (.ron) to open.
+    pub file: Option<PathBuf>,
+    /// Render the board into this PNG, then exit (needs a display, e.g. Xvfb).
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Window size for --screenshot, as WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "1400x900")]
+    pub size: (u32, u32),
+    /// Run the model to this virtual time before the screenshot (e.g. 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub run_until: Option<u64>,
+    /// Seed of the run (default: the model's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check models: parse errors, the bus rules, flows, naming, run parameters.
+    ///
+    /// Prints `FILE:LINE:COL: error: MESSAGE` for a file that cannot be parsed
+    /// and `FILE: SEVERITY[RULE-ID] ELEMENT-ID: MESSAGE` for each problem.
+    /// Exit status: 0 without errors (warnings allowed), 1 when a model has
+    /// errors, 2 when a file cannot be read or parsed.
+    Check {
+        /// Model files (.ron).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Rewrite models in the canonical form (stable order, one field a line).
+    ///
+    /// With --check nothing is written; the exit status is 1 when a file
+    /// is not in canonical form.
+    Fmt {
+        /// Model files (.ron).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Only report files that are not canonical.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{text}` is not a size: write WIDTHxHEIGHT, e.g. 1400x900"))?;
+    let side = |s: &str| -> Result<u32, String> {
+        match s.trim().parse::<u32>() {
+            Ok(v) if (100..=8192).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "`{text}`: each side must be a number from 100 to 8192"
+            )),
+        }
+    };
+    Ok((side(w)?, side(h)?))
+}
+
+/// Parses a duration argument (`60s`, `500ms`) into microseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    stormflow_core::units::parse_duration_us(text)
+}
+
+/// Runs a headless subcommand and returns the process exit status.
+pub fn run_command(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Check { files } => check_files(&files),
+        Command::Fmt { files, check } => fmt_files(&files, check),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("stormflow: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints a load error the way compilers do, so editors can jump to it.
+pub fn print_load_error(out: &mut impl Write, error: &LoadError) -> std::io::Result<()> {
+    match error {
+        LoadError::Io { path, source } => {
+            writeln!(
+                out,
+                "{}: error: cannot read the file: {source}",
+                path.display()
+            )
+        }
+        LoadError::Format { path, error } => writeln!(
+            out,
+            "{}:{}:{}: error: {}",
+            path.display(),
+            error.line,
+            error.col,
+            error.message
+        ),
+    }
+}
+
+fn check_files(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut unreadable, mut errors, mut warnings, mut infos) = (0, 0, 0, 0);
+    for path in files {
+        let model = match format::load(path) {
+            Ok(model) => model,
+            Err(error) => {
+                print_load_error(&mut out, &error)?;
+                unreadable += 1;
+                continue;
+            }
+        };
+        for problem in check(&model) {
+            match problem.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Info => infos += 1,
+            }
+            let element = problem.element().map_or("-", |id| id.as_str());
+            writeln!(
+                out,
+                "{}: {}[{}] {element}: {}",
+                path.display(),
+                problem.severity,
+                problem.rule,
+                problem.message
+            )?;
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "checked {} file{}: {unreadable} unreadable, {errors} error{}, {warnings} warning{}, {infos} info",
+        files.len(),
+        plural(files.len()),
+        plural(errors),
+        plural(warnings),
+    );
+    Ok(if unreadable > 0 {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn fmt_files(files: &[PathBuf], check_only: bool) -> anyhow::Result<ExitCode> {
+    let mut status = ExitCode::SUCCESS;
+    for path in files {
+        let model = match format::load(path) {
+            Ok(model) => model,
+            Err(error) => {
+                print_load_error(&mut std::io::stderr(), &error)?;
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let canonical = format::to_ron_string(&model)?;
+        let current =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        if canonical == current {
+            continue;
+        }
+        if check_only {
+            println!(
+                "{}: not in canonical form (run `stormflow fmt {}`)",
+                path.display(),
+                path.display()
+            );
+            status = ExitCode::from(1);
+        } else {
+            write_model(path, &model)?;
+            println!("{}: rewritten", path.display());
+        }
+    }
+    Ok(status)
+}
+
+fn write_model(path: &Path, model: &stormflow_core::Model) -> anyhow::Result<()> {
+    format::save(path, model).with_context(|| format!("saving {}", path.display()))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

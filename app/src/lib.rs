@@ -1,0 +1,10 @@
+//! The Stormflow desktop app (eframe/egui) and its command line.
+//!
+//! The UI is a thin layer over `stormflow_core`: it reads the model and
+//! sends commands; one place applies them and records undo.
+
+pub mod app;
+pub mod board;
+pub mod cli;
+pub mod gui;
+pub mod samples;

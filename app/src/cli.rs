@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use stormflow_core::sim::{Report, Sim, SimOptions, export};
+use stormflow_core::units::format_duration_us;
 use stormflow_core::{LoadError, Severity, check, format};
 
 /// Stormflow: an event-storming board that runs.
@@ -57,6 +59,33 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Run a model's simulation headless and print what it measured.
+    ///
+    /// Without --json a readable summary; with --json one JSON object with
+    /// `seed`, `virtual_time_us`, `totals`, `elements`, `read_models`,
+    /// `drop_reasons` and `trace_hash`. The same model and seed always give
+    /// the same output, byte for byte. Exit status: 0 after a run, 1 when the
+    /// model has check errors, 2 when the file cannot be read or parsed.
+    Run {
+        /// Model file (.ron).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Seed of every random stream (default: the model's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Virtual time to run to, e.g. 60s, 500ms, 2m (default: the model's horizon).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        until: Option<u64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write the trace to this file.
+        #[arg(long, value_name = "PATH")]
+        trace: Option<PathBuf>,
+        /// Format of --trace: chrome (Perfetto UI, chrome://tracing) or otlp (Jaeger, OpenTelemetry).
+        #[arg(long, value_enum, default_value_t = TraceFormat::Chrome, requires = "trace")]
+        trace_format: TraceFormat,
+    },
     /// Rewrite models in the canonical form (stable order, one field a line).
     ///
     /// With --check nothing is written; the exit status is 1 when a file
@@ -69,6 +98,15 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+}
+
+/// Trace export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// Chrome trace-event JSON: open in ui.perfetto.dev or chrome://tracing.
+    Chrome,
+    /// OTLP/JSON spans: import into Jaeger or any OpenTelemetry collector.
+    Otlp,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -96,6 +134,14 @@ pub fn run_command(command: Command) -> ExitCode {
     let result = match command {
         Command::Check { files } => check_files(&files),
         Command::Fmt { files, check } => fmt_files(&files, check),
+        Command::Run {
+            file,
+            seed,
+            until,
+            json,
+            trace,
+            trace_format,
+        } => run_file(&file, seed, until, json, trace.as_deref(), trace_format),
     };
     match result {
         Ok(code) => code,
@@ -203,6 +249,153 @@ fn fmt_files(files: &[PathBuf], check_only: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(status)
+}
+
+fn run_file(
+    path: &Path,
+    seed: Option<u64>,
+    until: Option<u64>,
+    json: bool,
+    trace_path: Option<&Path>,
+    trace_format: TraceFormat,
+) -> anyhow::Result<ExitCode> {
+    let model = match format::load(path) {
+        Ok(model) => model,
+        Err(error) => {
+            print_load_error(&mut std::io::stderr(), &error)?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let options = SimOptions {
+        seed,
+        ..SimOptions::default()
+    };
+    let mut sim = match Sim::new(&model, &options) {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("{}: cannot run: {error}", path.display());
+            eprintln!("(`stormflow check {}` lists every problem)", path.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let until = until.unwrap_or(model.run.horizon_us);
+    let started = std::time::Instant::now();
+    sim.run_until(until);
+    let elapsed = started.elapsed();
+    let report = sim.report();
+    if let Some(trace_path) = trace_path {
+        let file = std::fs::File::create(trace_path)
+            .with_context(|| format!("creating {}", trace_path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        match trace_format {
+            TraceFormat::Chrome => export::write_chrome(&sim, &mut out),
+            TraceFormat::Otlp => export::write_otlp(&sim, &mut out),
+        }
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", trace_path.display()))?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &model, &report, elapsed)?;
+        if let Some(trace_path) = trace_path {
+            writeln!(out, "trace written to {}", trace_path.display())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The readable summary of a run.
+fn print_summary(
+    out: &mut impl Write,
+    model: &stormflow_core::Model,
+    report: &Report,
+    elapsed: std::time::Duration,
+) -> std::io::Result<()> {
+    let t = &report.totals;
+    writeln!(
+        out,
+        "{}: seed {}, {} of virtual time in {:.2}s",
+        model.name,
+        report.seed,
+        format_duration_us(report.virtual_time_us),
+        elapsed.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "{} messages; {} deliveries: {} processed, {} queued, {} in flight, {} dead-lettered, {} dropped; {} duplicates, {} retries{}",
+        t.messages_produced,
+        t.deliveries_expected,
+        t.processed,
+        t.queued,
+        t.in_flight,
+        t.dead_lettered,
+        t.dropped,
+        t.duplicates,
+        t.retries,
+        if t.replayed > 0 { format!(", {} replayed", t.replayed) } else { String::new() },
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<24} {:<15} {:>8} {:>8} {:>9} {:>7} {:>7} {:>5} {:>7} {:>6} {:>7} {:>9} {:>9}",
+        "element", "kind", "in", "out", "processed", "errors", "retries", "dlq", "dropped", "dup", "queued", "p50", "p99"
+    )?;
+    for (id, e) in &report.elements {
+        let c = &e.counters;
+        writeln!(
+            out,
+            "{:<24} {:<15} {:>8} {:>8} {:>9} {:>7} {:>7} {:>5} {:>7} {:>6} {:>7} {:>9} {:>9}",
+            truncate(id, 24),
+            e.kind,
+            c.received,
+            c.out,
+            c.processed,
+            c.errors,
+            c.retries,
+            c.dead_lettered,
+            c.dropped,
+            c.duplicates,
+            e.queued,
+            format_duration_us(e.latency_us.p50),
+            format_duration_us(e.latency_us.p99),
+        )?;
+    }
+    for (id, r) in &report.read_models {
+        writeln!(
+            out,
+            "\nread model {id}: {} keys; consistency window p50 {}, p99 {}, max {}",
+            r.entries,
+            format_duration_us(r.consistency_window_us.p50),
+            format_duration_us(r.consistency_window_us.p99),
+            format_duration_us(r.consistency_window_us.max),
+        )?;
+    }
+    if !report.drop_reasons.is_empty() {
+        writeln!(out, "\ndropped, by reason:")?;
+        for (reason, count) in &report.drop_reasons {
+            writeln!(out, "  {count:>7}  {reason}")?;
+        }
+    }
+    writeln!(out)?;
+    match report.trace_truncated_at {
+        Some(at) => writeln!(out, "trace truncated at {at} messages; hash {}", report.trace_hash)?,
+        None => writeln!(out, "trace: {} messages, hash {}", report.trace_messages, report.trace_hash)?,
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(width - 1).collect();
+        short.push('…');
+        short
+    }
 }
 
 fn write_model(path: &Path, model: &stormflow_core::Model) -> anyhow::Result<()> {

@@ -21,6 +21,8 @@ const IDLE: u32 = u32::MAX;
 const NO_TOPIC: u32 = u32::MAX;
 /// Keys whose partition hash is cached (beyond this they are hashed each time).
 const KEY_HASH_CACHE: usize = 1 << 22;
+/// A partition forgets what every group has read once per this many commits.
+const TRIM_EVERY: u32 = 32;
 /// Most contributors a fan-in result links to.
 const MAX_LINKS: usize = 32;
 
@@ -152,6 +154,8 @@ struct Node {
     payload: u32,
     rng: Stream,
     workers: Vec<u32>,
+    /// Workers with nothing to do (the number of `IDLE` in `workers`).
+    idle: u32,
     worker_parts: Vec<Vec<(u32, u32)>>,
     fifo: VecDeque<Item>,
     fifo_stopped: bool,
@@ -189,6 +193,8 @@ struct Entry {
 struct Partition {
     base: u64,
     log: VecDeque<Entry>,
+    /// Commits since the read part of the log was last forgotten.
+    commits_since_trim: u32,
 }
 
 impl Partition {
@@ -414,6 +420,7 @@ impl Sim {
                     payload,
                     rng: Stream::new(seed, 1_000_000 + i as u64),
                     workers: vec![IDLE; instances],
+                    idle: instances as u32,
                     worker_parts: vec![Vec::new(); instances],
                     fifo: VecDeque::new(),
                     fifo_stopped: false,
@@ -565,8 +572,31 @@ impl Sim {
         }
         // Sources.
         let mut sources = Vec::new();
+        // Keys are named `{prefix}-{n}`; sources that share a prefix share
+        // the key space, so "user-3" is one key wherever it comes from.
+        let mut key_spaces: BTreeMap<String, u32> = BTreeMap::new();
+        for element in model.elements() {
+            if let Some(workload) = &element.workload {
+                let prefix = workload
+                    .key_prefix
+                    .clone()
+                    .unwrap_or_else(|| element.id.to_string());
+                let size = key_spaces.entry(prefix).or_default();
+                *size = (*size).max(workload.keys.max(1));
+            }
+        }
         let mut keys = Vec::new();
+        let mut key_bases: BTreeMap<String, u32> = BTreeMap::new();
         let mut key_base: u32 = 0;
+        for (prefix, size) in key_spaces {
+            key_bases.insert(prefix.clone(), key_base);
+            keys.push(KeyRange {
+                base: key_base,
+                size,
+                prefix,
+            });
+            key_base = key_base.saturating_add(size);
+        }
         for element in model.elements() {
             let Some(workload) = &element.workload else {
                 continue;
@@ -628,17 +658,13 @@ impl Sim {
                 .key_prefix
                 .clone()
                 .unwrap_or_else(|| element.id.to_string());
-            keys.push(KeyRange {
-                base: key_base,
-                size,
-                prefix,
-            });
+            let source_key_base = key_bases.get(&prefix).copied().unwrap_or(0);
             let total_weight = targets.iter().map(|t| t.weight).sum();
             sources.push(Source {
                 node,
                 arrival: workload.arrival.clone(),
                 keys: size,
-                key_base,
+                key_base: source_key_base,
                 start: workload.start_us,
                 stop: workload.stop_us,
                 poison_rate: workload.poison_rate,
@@ -647,7 +673,6 @@ impl Sim {
                 rng: Stream::new(seed, sources.len() as u64),
                 generation: 0,
             });
-            key_base = key_base.saturating_add(size);
         }
 
         let trace_limit = options.trace_limit.unwrap_or(model.run.trace_limit);
@@ -951,6 +976,9 @@ impl Sim {
                 continue;
             }
             for worker in 0..self.nodes[node as usize].workers.len() {
+                if self.nodes[node as usize].idle == 0 {
+                    break;
+                }
                 if self.nodes[node as usize].workers[worker] != IDLE {
                     continue;
                 }
@@ -972,7 +1000,6 @@ impl Sim {
         {
             best = Some((head.enqueued, None));
         }
-        let mut wake_at: Option<Time> = None;
         for &(sub, part) in &n.worker_parts[worker] {
             let s = &self.subs[sub as usize];
             let sp = &s.parts[part as usize];
@@ -985,17 +1012,12 @@ impl Sim {
                 continue;
             };
             if sp.blocked_until > now {
-                wake_at = Some(wake_at.map_or(sp.blocked_until, |w: Time| w.min(sp.blocked_until)));
+                // Waiting out a retry backoff; `requeue` scheduled the wake-up.
                 continue;
             }
             if best.is_none_or(|(t, _)| entry.appended < t) {
                 best = Some((entry.appended, Some((sub, part))));
             }
-        }
-        if best.is_none()
-            && let Some(at) = wake_at
-        {
-            self.schedule(at, Action::Wake { node });
         }
         let (_, choice) = best?;
         match choice {
@@ -1068,6 +1090,7 @@ impl Sim {
             crash: false,
         });
         self.nodes[node as usize].workers[worker as usize] = slot;
+        self.nodes[node as usize].idle -= 1;
         if item.attempt > 1 || item.failures > 0 {
             self.nodes[node as usize].metrics.counters.retries += 1;
             self.totals.retries += 1;
@@ -1293,9 +1316,10 @@ impl Sim {
                     a.live && a.generation == generation && a.waiting.map(|w| w.0) == Some(call)
                 });
                 if !waiting {
-                    let caller = self.slots.get(slot as usize).map_or(callee, |a| a.node);
+                    // Counted where the reply came from: the caller lost
+                    // nothing of its own.
                     self.drop_delivery(
-                        caller,
+                        callee,
                         &reply,
                         "the caller gave up waiting (timeout or failure)",
                         1,
@@ -1398,6 +1422,10 @@ impl Sim {
 
     /// Produces a node's outputs for one handled input, per its kind and operator.
     fn apply_outputs(&mut self, node: u32, input: &Msg, webhooks: Option<&mut Vec<(u32, Msg)>>) {
+        // A query (a callback included) returns data and changes nothing.
+        if input.kind == MsgKind::Query {
+            return;
+        }
         let kind = self.nodes[node as usize].kind;
         if kind == ElementKind::ReadModel && input.kind == MsgKind::Event {
             let now = self.now;
@@ -1477,10 +1505,11 @@ impl Sim {
         loop {
             let attempt = &self.slots[slot as usize];
             let cursor = attempt.webhook_cursor;
-            let Some(&(subscriber, msg)) = attempt.webhooks.get(cursor) else {
+            let Some(&(subscriber, mut msg)) = attempt.webhooks.get(cursor) else {
                 self.finish(slot);
                 return;
             };
+            msg.flags |= FLAG_WEBHOOK;
             let (node, generation) = (attempt.node, attempt.generation);
             self.totals.deliveries_expected += 1;
             self.nodes[subscriber as usize].metrics.counters.received += 1;
@@ -1506,8 +1535,7 @@ impl Sim {
                     call,
                 },
             );
-            let mut delivered = msg;
-            delivered.flags |= FLAG_WEBHOOK;
+            let delivered = msg;
             self.nodes[subscriber as usize].fifo.push_back(Item {
                 msg: delivered,
                 origin: Origin::Fifo,
@@ -1599,7 +1627,10 @@ impl Sim {
         if let Retention::Time { max_age_us } = self.topics[topic as usize].retention {
             self.expire(topic, part, max_age_us);
         }
-        self.trim(topic, part);
+        if subs == 0 {
+            // Nobody reads it: the log need not keep it.
+            self.trim(topic, part);
+        }
     }
 
     fn partition_of(&mut self, key: u32, partitions: u32) -> u32 {
@@ -1651,7 +1682,7 @@ impl Sim {
                     self.nodes[self.topics[topic as usize].node as usize].id
                 );
                 if lost > 0 {
-                    self.count_drop(consumer, &reason, lost);
+                    self.count_drop(consumer, &reason, lost, false);
                 }
             }
         }
@@ -1748,6 +1779,7 @@ impl Sim {
         let (node, worker) = (attempt.node, attempt.worker);
         if self.nodes[node as usize].workers.get(worker as usize) == Some(&slot) {
             self.nodes[node as usize].workers[worker as usize] = IDLE;
+            self.nodes[node as usize].idle += 1;
         }
         self.free_slots.push(slot);
         self.mark_dirty(node);
@@ -1779,7 +1811,12 @@ impl Sim {
             sp.effected = false;
             sp.attempt = 0;
             let topic = self.subs[sub as usize].topic;
-            self.trim(topic, part);
+            let partition = &mut self.topics[topic as usize].partitions[part as usize];
+            partition.commits_since_trim += 1;
+            if partition.commits_since_trim >= TRIM_EVERY {
+                partition.commits_since_trim = 0;
+                self.trim(topic, part);
+            }
         }
     }
 
@@ -1896,7 +1933,7 @@ impl Sim {
                     sp.effected = false;
                     sp.attempt = 0;
                     let reason = "expired by retention before it could be retried";
-                    self.count_drop(node, reason, 1);
+                    self.count_drop(node, reason, 1, false);
                     return;
                 }
                 sp.next = offset;
@@ -1988,10 +2025,16 @@ impl Sim {
         self.append(topic, letter);
     }
 
-    fn count_drop(&mut self, node: u32, reason: &str, count: u64) {
+    /// Counts lost deliveries. `sync` marks requests, replies and webhook
+    /// posts: they count in the totals and the reasons, but not in the
+    /// element's own `dropped` (its lost asynchronous deliveries, which its
+    /// guarantee is about); a failed request is an error answered to a caller.
+    fn count_drop(&mut self, node: u32, reason: &str, count: u64, sync: bool) {
         self.totals.dropped += count;
         let n = &mut self.nodes[node as usize];
-        n.metrics.counters.dropped += count;
+        if !sync {
+            n.metrics.counters.dropped += count;
+        }
         *n.metrics
             .drop_reasons
             .entry(reason.to_string())
@@ -2001,7 +2044,8 @@ impl Sim {
 
     /// Counts a lost delivery; `attempt` 0 means its attempt is already recorded.
     fn drop_delivery(&mut self, node: u32, msg: &Msg, reason: &str, attempt: u8) {
-        self.count_drop(node, reason, 1);
+        let sync = msg.kind == MsgKind::Reply || msg.flags & (FLAG_SYNC | FLAG_WEBHOOK) != 0;
+        self.count_drop(node, reason, 1, sync);
         if attempt > 0 && self.tracing {
             self.trace.push_attempt(
                 &AttemptRecord {
@@ -2215,12 +2259,16 @@ impl Sim {
             .collect();
         for slot in slots {
             let attempt = &self.slots[slot as usize];
-            let item = attempt.item;
-            let error = format!(
-                "`{}` went down during the attempt",
-                self.nodes[node as usize].id
-            );
+            let (mut item, effects_applied) = (attempt.item, attempt.phase == Phase::Webhooks);
+            let error = format!("`{}` went down during the attempt", self.nodes[node as usize].id);
             let guarantee = self.nodes[node as usize].service.guarantee;
+            if effects_applied && item.reply_to == ReplyTo::Nobody && guarantee != Guarantee::AtLeastOnce {
+                // The effect and the commit already happened (exactly-once's
+                // transaction, at-most-once's early commit): only the webhook
+                // notifications are cut short.
+                self.finish(slot);
+                continue;
+            }
             self.record_attempt(slot, Outcome::Aborted, Some(&error));
             self.release(slot);
             if item.reply_to != ReplyTo::Nobody {
@@ -2237,12 +2285,14 @@ impl Sim {
                 let reason = format!("{error} (at-most-once: the offset was already committed)");
                 self.drop_delivery(node, &item.msg, &reason, 0);
             } else {
+                if guarantee == Guarantee::ExactlyOnce {
+                    item.effected = false;
+                }
                 match item.origin {
                     Origin::Partition { .. } => self.requeue(node, item, 0),
                     Origin::Fifo => {
-                        let mut again = item;
-                        again.attempt += 1;
-                        self.nodes[node as usize].fifo.push_front(again);
+                        item.attempt += 1;
+                        self.nodes[node as usize].fifo.push_front(item);
                     }
                 }
             }

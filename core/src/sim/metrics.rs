@@ -8,42 +8,47 @@ use serde::Serialize;
 
 use super::Time;
 
-/// A latency histogram in microseconds, 3 significant digits, up to a week.
-#[derive(Clone, Debug)]
-pub struct Latency(Histogram<u64>);
+/// Longest duration a histogram tells apart (a week); longer ones count as a week.
+const LATENCY_MAX_US: u64 = 7 * 24 * 3_600 * 1_000_000;
 
-impl Default for Latency {
-    fn default() -> Self {
-        Latency(
-            Histogram::new_with_bounds(1, 7 * 24 * 3_600 * 1_000_000, 3)
-                .expect("constant histogram bounds are within hdrhistogram's range"),
-        )
-    }
-}
+/// A latency histogram in microseconds: 2 significant digits (1% steps),
+/// up to a week. The histogram is allocated on the first value, so the many
+/// elements of a big board that never process anything cost nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Latency(Option<Box<Histogram<u64>>>);
 
 impl Latency {
     /// Records one duration (saturating into the histogram's range).
     pub fn record(&mut self, us: Time) {
-        self.0.saturating_record(us.max(1));
+        let histogram = self.0.get_or_insert_with(|| {
+            Box::new(
+                Histogram::new_with_bounds(1, LATENCY_MAX_US, 2)
+                    .expect("constant histogram bounds are within hdrhistogram's range"),
+            )
+        });
+        histogram.saturating_record(us.max(1));
     }
 
     /// How many durations were recorded.
     pub fn count(&self) -> u64 {
-        self.0.len()
+        self.0.as_ref().map_or(0, |h| h.len())
     }
 
     /// The value at quantile `q` (0.0..=1.0); 0 when empty.
     pub fn quantile(&self, q: f64) -> Time {
-        if self.0.is_empty() {
-            0
-        } else {
-            self.0.value_at_quantile(q)
+        match &self.0 {
+            Some(h) if !h.is_empty() => h.value_at_quantile(q),
+            _ => 0,
         }
     }
 
-    /// Forgets everything recorded.
+    /// Forgets everything recorded (cheaply when nothing was).
     pub fn clear(&mut self) {
-        self.0.reset();
+        if let Some(h) = &mut self.0
+            && !h.is_empty()
+        {
+            h.reset();
+        }
     }
 
     /// The usual percentiles.
@@ -54,7 +59,11 @@ impl Latency {
             p95: self.quantile(0.95),
             p99: self.quantile(0.99),
             p999: self.quantile(0.999),
-            max: if self.0.is_empty() { 0 } else { self.0.max() },
+            max: self
+                .0
+                .as_ref()
+                .filter(|h| !h.is_empty())
+                .map_or(0, |h| h.max()),
         }
     }
 }
@@ -92,7 +101,8 @@ pub struct Counters {
     pub retries: u64,
     /// Deliveries it moved to a dead-letter topic.
     pub dead_lettered: u64,
-    /// Deliveries it lost, with reasons in the report.
+    /// Asynchronous deliveries it lost, with reasons in the report
+    /// (a failed synchronous request is an error answered to its caller).
     pub dropped: u64,
     /// Effects applied a second time (at-least-once redeliveries).
     pub duplicates: u64,

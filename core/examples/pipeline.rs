@@ -1,0 +1,31 @@
+//! Runs the benchmark pipeline for a fixed number of deliveries, for
+//! profiling: `valgrind --tool=callgrind target/release/examples/pipeline`.
+
+use stormflow_core::sim::{Sim, SimOptions};
+
+fn main() {
+    let deliveries: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300_000);
+    let trace_off = std::env::args().any(|a| a == "--trace-off");
+    let mut model = stormflow_core::synth::pipeline(10, 8, 10_000, 100_000);
+    model.run.trace_limit = 20_000_000;
+    model.run.sample_every_us = 1_000_000;
+    let mut sim = match Sim::new(&model, &SimOptions { trace_off, ..SimOptions::default() }) {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+    };
+    let start = std::time::Instant::now();
+    while sim.totals().processed < deliveries {
+        sim.run_events(50_000, u64::MAX);
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{} deliveries in {:.3}s: {:.2}M/s; {} events",
+        sim.totals().processed,
+        elapsed.as_secs_f64(),
+        sim.totals().processed as f64 / elapsed.as_secs_f64() / 1e6,
+        sim.events_processed()
+    );
+}

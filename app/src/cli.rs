@@ -336,13 +336,29 @@ fn print_summary(
         t.dropped,
         t.duplicates,
         t.retries,
-        if t.replayed > 0 { format!(", {} replayed", t.replayed) } else { String::new() },
+        if t.replayed > 0 {
+            format!(", {} replayed", t.replayed)
+        } else {
+            String::new()
+        },
     )?;
     writeln!(out)?;
     writeln!(
         out,
         "{:<24} {:<15} {:>8} {:>8} {:>9} {:>7} {:>7} {:>5} {:>7} {:>6} {:>7} {:>9} {:>9}",
-        "element", "kind", "in", "out", "processed", "errors", "retries", "dlq", "dropped", "dup", "queued", "p50", "p99"
+        "element",
+        "kind",
+        "in",
+        "out",
+        "processed",
+        "errors",
+        "retries",
+        "dlq",
+        "dropped",
+        "dup",
+        "queued",
+        "p50",
+        "p99"
     )?;
     for (id, e) in &report.elements {
         let c = &e.counters;
@@ -382,8 +398,16 @@ fn print_summary(
     }
     writeln!(out)?;
     match report.trace_truncated_at {
-        Some(at) => writeln!(out, "trace truncated at {at} messages; hash {}", report.trace_hash)?,
-        None => writeln!(out, "trace: {} messages, hash {}", report.trace_messages, report.trace_hash)?,
+        Some(at) => writeln!(
+            out,
+            "trace truncated at {at} messages; hash {}",
+            report.trace_hash
+        )?,
+        None => writeln!(
+            out,
+            "trace: {} messages, hash {}",
+            report.trace_messages, report.trace_hash
+        )?,
     }
     Ok(())
 }

@@ -6,5 +6,10 @@
 pub mod app;
 pub mod board;
 pub mod cli;
+pub mod command;
+pub mod document;
+pub mod files;
 pub mod gui;
+pub mod panels;
 pub mod samples;
+pub mod settings;

@@ -132,19 +132,41 @@ fn fmt_check_reports_a_non_canonical_file_and_fmt_fixes_it() {
 #[test]
 fn run_json_has_the_documented_fields_and_conservation_holds() {
     let shop = sample("online-shop.ron");
-    let output = stormflow(&["run", shop.to_str().expect("utf-8"), "--until", "10s", "--json", "--seed", "7"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let output = stormflow(&[
+        "run",
+        shop.to_str().expect("utf-8"),
+        "--until",
+        "10s",
+        "--json",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object");
     assert_eq!(report["seed"], 7);
     assert_eq!(report["virtual_time_us"], 10_000_000);
     let totals = &report["totals"];
-    let field = |name: &str| totals[name].as_u64().unwrap_or_else(|| panic!("totals.{name}"));
+    let field = |name: &str| {
+        totals[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("totals.{name}"))
+    };
     for name in ["messages_produced", "duplicates"] {
         field(name);
     }
     assert_eq!(
         field("deliveries_expected"),
-        field("processed") + field("queued") + field("in_flight") + field("dead_lettered") + field("dropped")
+        field("processed")
+            + field("queued")
+            + field("in_flight")
+            + field("dead_lettered")
+            + field("dropped")
     );
     assert!(report["elements"]["billing"]["latency_us"]["p99"].is_u64());
     assert!(report["elements"]["billing"]["lag"]["orders/billing"].is_u64());
@@ -157,7 +179,8 @@ fn run_json_has_the_documented_fields_and_conservation_holds() {
 fn run_is_byte_for_byte_repeatable_and_the_seed_matters() {
     let shop = sample("online-shop.ron");
     let path = shop.to_str().expect("utf-8");
-    let run = |seed: &str| stormflow(&["run", path, "--until", "5s", "--json", "--seed", seed]).stdout;
+    let run =
+        |seed: &str| stormflow(&["run", path, "--until", "5s", "--json", "--seed", seed]).stdout;
     assert_eq!(run("1"), run("1"));
     assert_ne!(run("1"), run("2"));
 }
@@ -180,7 +203,8 @@ fn run_writes_chrome_and_otlp_traces() {
         ]);
         assert_eq!(output.status.code(), Some(0));
         assert!(stdout(&output).contains("trace written to"));
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("written")).expect("JSON");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("written")).expect("JSON");
         assert!(doc[key].is_array(), "{format}");
     }
 }
@@ -194,7 +218,10 @@ fn run_refuses_a_model_with_errors_and_bad_arguments_clearly() {
     let output = stormflow(&["run", path.to_str().expect("utf-8")]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot run") && stderr.contains("command-handler"), "{stderr}");
+    assert!(
+        stderr.contains("cannot run") && stderr.contains("command-handler"),
+        "{stderr}"
+    );
 
     let shop = sample("online-shop.ron");
     let output = stormflow(&["run", shop.to_str().expect("utf-8"), "--until", "5 parsecs"]);

@@ -9,6 +9,8 @@ pub mod model;
 pub use check::{Problem, Rule, Severity, check};
 pub use format::{FormatError, LoadError, SaveError};
 pub use model::{Element, ElementId, ElementKind, Flow, FlowKind, Model};
+pub mod edit;
+pub mod layout;
 pub mod sim;
 pub mod synth;
 pub mod units;

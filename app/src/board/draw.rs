@@ -288,6 +288,60 @@ fn problem_badge(painter: &Painter, rect: Rect, zoom: f32, (errors, warnings): (
     );
 }
 
+/// Live run figures on a sticky: lines under its name, greyed when down,
+/// an amber outline when degraded, a red corner when something stopped.
+pub fn badges(painter: &Painter, rect: Rect, zoom: f32, badges: &crate::board::Badges) {
+    if badges.down {
+        painter.rect_filled(rect, 3, Color32::from_black_alpha(120));
+        let stroke = Stroke::new(
+            (3.0 * zoom).clamp(1.5, 4.0),
+            Color32::from_rgb(0xC6, 0x28, 0x28),
+        );
+        painter.line_segment([rect.left_top(), rect.right_bottom()], stroke);
+        painter.line_segment([rect.right_top(), rect.left_bottom()], stroke);
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            "DOWN",
+            FontId::proportional((14.0 * zoom).max(9.0)),
+            Color32::WHITE,
+        );
+    } else if badges.degraded {
+        painter.rect_stroke(
+            rect.expand(2.0),
+            4,
+            Stroke::new(
+                (3.0 * zoom).clamp(1.5, 4.0),
+                Color32::from_rgb(0xF5, 0x9E, 0x0B),
+            ),
+            StrokeKind::Outside,
+        );
+    }
+    if badges.alarm {
+        let r = (7.0 * zoom).clamp(4.0, 9.0);
+        painter.circle_filled(
+            pos2(rect.left() + r * 0.4, rect.top() + r * 0.4),
+            r,
+            Color32::from_rgb(0xC6, 0x28, 0x28),
+        );
+    }
+    if badges.lines.is_empty() || zoom < TEXT_MIN_ZOOM {
+        return;
+    }
+    let font = FontId::monospace((10.5 * zoom).clamp(8.0, 14.0));
+    let text = badges.lines.join("\n");
+    let galley = painter.layout_no_wrap(text, font, Color32::WHITE);
+    let size = galley.size() + vec2(8.0, 4.0);
+    let at = pos2(rect.left(), rect.bottom() + 3.0);
+    let box_rect = Rect::from_min_size(at, size);
+    painter.rect_filled(
+        box_rect,
+        3,
+        Color32::from_rgba_unmultiplied(20, 28, 40, 225),
+    );
+    painter.galley(box_rect.min + vec2(4.0, 2.0), galley, Color32::WHITE);
+}
+
 /// The style an arrow of `kind` is drawn with.
 pub fn flow_stroke(kind: FlowKind, zoom: f32, dark: bool) -> (Stroke, bool) {
     let width = (1.6 * zoom).clamp(0.8, 3.0);

@@ -1,0 +1,480 @@
+//! Every user action is one variant of [`Command`]. Menus, shortcuts,
+//! buttons, the board and the command palette all send these; the app
+//! applies them in one place ([`crate::app::StormflowApp::apply`]), which is
+//! also where undo is recorded.
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+use stormflow_core::model::{Element, ElementId, ElementKind, Flow, FlowKey, Level, Pos};
+
+pub use stormflow_core::edit::{Align, Axis};
+
+/// Side panels that can be shown or hidden.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PanelKind {
+    /// The palette of sticky kinds.
+    Palette,
+    /// The selected element's properties.
+    Inspector,
+    /// The checks' findings.
+    Problems,
+}
+
+/// A user action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Start a new, empty board.
+    NewModel,
+    /// Ask for a file and open it.
+    Open,
+    /// Open this file.
+    OpenPath(PathBuf),
+    /// Open a built-in sample by file name.
+    OpenSample(&'static str),
+    /// Save to the current file (asks for one if there is none).
+    Save,
+    /// Ask for a file and save to it.
+    SaveAs,
+    /// Close the window.
+    Quit,
+    /// Take back the last change.
+    Undo,
+    /// Do again what was taken back.
+    Redo,
+    /// Copy the selection to the clipboard as `.ron` text, then delete it.
+    Cut,
+    /// Copy the selection to the clipboard as `.ron` text.
+    Copy,
+    /// Paste `.ron` text (from the clipboard).
+    Paste(String),
+    /// Copy and paste the selection in one go.
+    Duplicate,
+    /// Delete the selection.
+    Delete,
+    /// Select every element.
+    SelectAll,
+    /// Rename the selected sticky in place.
+    Rename,
+    /// Create a sticky and start typing its name.
+    Create {
+        /// What kind.
+        kind: ElementKind,
+        /// A pivotal event (Big Picture).
+        pivotal: bool,
+        /// Top-left corner on the board.
+        at: Pos,
+    },
+    /// Take back a sticky created a moment ago whose naming was cancelled.
+    CancelCreate(ElementId),
+    /// Create a sticky of the same kind to the right of this one (Tab).
+    CreateNextTo(ElementId),
+    /// Set a sticky's name.
+    SetName {
+        /// Which.
+        id: ElementId,
+        /// The new name.
+        name: String,
+    },
+    /// Move stickies by a delta (one undo step per drag).
+    MoveBy {
+        /// Which.
+        ids: Vec<ElementId>,
+        /// Delta in board units.
+        dx: i32,
+        /// Delta in board units.
+        dy: i32,
+    },
+    /// Replace elements with edited copies (same ids), from the inspector.
+    UpdateElements {
+        /// The edited elements.
+        elements: Vec<Element>,
+        /// Changes with the same gesture join one undo step.
+        gesture: Option<String>,
+    },
+    /// Connect two stickies with the flow their kinds imply.
+    Connect {
+        /// From.
+        from: ElementId,
+        /// To.
+        to: ElementId,
+    },
+    /// Change a flow (kind or `on` filter).
+    UpdateFlow {
+        /// The flow as it is.
+        key: FlowKey,
+        /// The flow as it should be.
+        flow: Flow,
+    },
+    /// Change the kind of the selected stickies.
+    ChangeKind(ElementKind),
+    /// Line the selected stickies up.
+    Align(Align),
+    /// Space the selected stickies evenly.
+    Distribute(Axis),
+    /// Put a bounded-context frame around the selection.
+    GroupIntoFrame,
+    /// Lay the board out left to right along causality.
+    AutoLayout,
+    /// Change the board's workshop level (what the palette offers).
+    SetLevel(Level),
+    /// Change the board's name and notes.
+    SetModelInfo {
+        /// Title.
+        name: String,
+        /// Notes.
+        notes: String,
+    },
+    /// Select one element and bring it into view.
+    Focus(ElementId),
+    /// Select one flow.
+    SelectFlow(FlowKey),
+    /// Zoom in around the centre.
+    ZoomIn,
+    /// Zoom out around the centre.
+    ZoomOut,
+    /// Zoom to 100%.
+    ZoomReset,
+    /// Fit the whole board in view.
+    ZoomToFit,
+    /// Fit the selection in view.
+    ZoomToSelection,
+    /// Snap moved stickies to the grid.
+    ToggleSnap,
+    /// Show or hide the minimap.
+    ToggleMinimap,
+    /// Switch between light and dark.
+    ToggleTheme,
+    /// Show or hide the legend.
+    ToggleLegend,
+    /// Show or hide the keyboard shortcuts.
+    ToggleShortcuts,
+    /// Open the command palette.
+    OpenCommandPalette,
+    /// Show or hide a side panel.
+    TogglePanel(PanelKind),
+    /// Set the kind that double-click creates.
+    SetCurrentKind {
+        /// The kind.
+        kind: ElementKind,
+        /// A pivotal event.
+        pivotal: bool,
+    },
+}
+
+/// A command the palette, the menus and the shortcut sheet can list.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// What it is called.
+    pub name: &'static str,
+    /// Where it belongs.
+    pub group: &'static str,
+    /// Its keyboard shortcuts, the first one shown.
+    pub shortcuts: &'static [KeyboardShortcut],
+    /// The command it sends.
+    pub command: fn() -> Command,
+}
+
+const fn key(modifiers: Modifiers, key: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(modifiers, key)
+}
+
+const CMD: Modifiers = Modifiers::COMMAND;
+const CMD_SHIFT: Modifiers = Modifiers {
+    alt: false,
+    ctrl: false,
+    shift: true,
+    mac_cmd: false,
+    command: true,
+};
+const NONE: Modifiers = Modifiers::NONE;
+
+/// Every action with a fixed command, in menu order.
+pub const ACTIONS: &[Action] = &[
+    Action {
+        name: "New board",
+        group: "File",
+        shortcuts: &[key(CMD, Key::N)],
+        command: || Command::NewModel,
+    },
+    Action {
+        name: "Open…",
+        group: "File",
+        shortcuts: &[key(CMD, Key::O)],
+        command: || Command::Open,
+    },
+    Action {
+        name: "Save",
+        group: "File",
+        shortcuts: &[key(CMD, Key::S)],
+        command: || Command::Save,
+    },
+    Action {
+        name: "Save as…",
+        group: "File",
+        shortcuts: &[key(CMD_SHIFT, Key::S)],
+        command: || Command::SaveAs,
+    },
+    Action {
+        name: "Quit",
+        group: "File",
+        shortcuts: &[key(CMD, Key::Q)],
+        command: || Command::Quit,
+    },
+    Action {
+        name: "Undo",
+        group: "Edit",
+        shortcuts: &[key(CMD, Key::Z)],
+        command: || Command::Undo,
+    },
+    Action {
+        name: "Redo",
+        group: "Edit",
+        shortcuts: &[key(CMD_SHIFT, Key::Z), key(CMD, Key::Y)],
+        command: || Command::Redo,
+    },
+    Action {
+        name: "Cut",
+        group: "Edit",
+        shortcuts: &[key(CMD, Key::X)],
+        command: || Command::Cut,
+    },
+    Action {
+        name: "Copy",
+        group: "Edit",
+        shortcuts: &[key(CMD, Key::C)],
+        command: || Command::Copy,
+    },
+    Action {
+        name: "Duplicate",
+        group: "Edit",
+        shortcuts: &[key(CMD, Key::D)],
+        command: || Command::Duplicate,
+    },
+    Action {
+        name: "Delete",
+        group: "Edit",
+        shortcuts: &[key(NONE, Key::Delete), key(NONE, Key::Backspace)],
+        command: || Command::Delete,
+    },
+    Action {
+        name: "Select all",
+        group: "Edit",
+        shortcuts: &[key(CMD, Key::A)],
+        command: || Command::SelectAll,
+    },
+    Action {
+        name: "Rename",
+        group: "Edit",
+        shortcuts: &[key(NONE, Key::F2)],
+        command: || Command::Rename,
+    },
+    Action {
+        name: "Group into a frame",
+        group: "Arrange",
+        shortcuts: &[key(CMD, Key::G)],
+        command: || Command::GroupIntoFrame,
+    },
+    Action {
+        name: "Auto-layout along causality",
+        group: "Arrange",
+        shortcuts: &[key(CMD_SHIFT, Key::L)],
+        command: || Command::AutoLayout,
+    },
+    Action {
+        name: "Align left",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Left),
+    },
+    Action {
+        name: "Align centre",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Center),
+    },
+    Action {
+        name: "Align right",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Right),
+    },
+    Action {
+        name: "Align top",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Top),
+    },
+    Action {
+        name: "Align middle",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Middle),
+    },
+    Action {
+        name: "Align bottom",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Align(Align::Bottom),
+    },
+    Action {
+        name: "Distribute horizontally",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Distribute(Axis::Horizontal),
+    },
+    Action {
+        name: "Distribute vertically",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::Distribute(Axis::Vertical),
+    },
+    Action {
+        name: "Snap to grid",
+        group: "Arrange",
+        shortcuts: &[],
+        command: || Command::ToggleSnap,
+    },
+    Action {
+        name: "Zoom in",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Plus), key(CMD, Key::Equals)],
+        command: || Command::ZoomIn,
+    },
+    Action {
+        name: "Zoom out",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Minus)],
+        command: || Command::ZoomOut,
+    },
+    Action {
+        name: "Zoom to 100%",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num0)],
+        command: || Command::ZoomReset,
+    },
+    Action {
+        name: "Zoom to fit",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num1)],
+        command: || Command::ZoomToFit,
+    },
+    Action {
+        name: "Zoom to selection",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num2)],
+        command: || Command::ZoomToSelection,
+    },
+    Action {
+        name: "Minimap",
+        group: "View",
+        shortcuts: &[key(CMD, Key::M)],
+        command: || Command::ToggleMinimap,
+    },
+    Action {
+        name: "Light / dark theme",
+        group: "View",
+        shortcuts: &[key(CMD_SHIFT, Key::T)],
+        command: || Command::ToggleTheme,
+    },
+    Action {
+        name: "Legend",
+        group: "View",
+        shortcuts: &[key(NONE, Key::F3)],
+        command: || Command::ToggleLegend,
+    },
+    Action {
+        name: "Keyboard shortcuts",
+        group: "View",
+        shortcuts: &[key(NONE, Key::F1)],
+        command: || Command::ToggleShortcuts,
+    },
+    Action {
+        name: "Command palette",
+        group: "View",
+        shortcuts: &[key(CMD, Key::K), key(CMD_SHIFT, Key::P)],
+        command: || Command::OpenCommandPalette,
+    },
+    Action {
+        name: "Palette panel",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num7)],
+        command: || Command::TogglePanel(PanelKind::Palette),
+    },
+    Action {
+        name: "Inspector panel",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num8)],
+        command: || Command::TogglePanel(PanelKind::Inspector),
+    },
+    Action {
+        name: "Problems panel",
+        group: "View",
+        shortcuts: &[key(CMD, Key::Num9)],
+        command: || Command::TogglePanel(PanelKind::Problems),
+    },
+    Action {
+        name: "Level: Big Picture",
+        group: "Board",
+        shortcuts: &[],
+        command: || Command::SetLevel(Level::BigPicture),
+    },
+    Action {
+        name: "Level: Process",
+        group: "Board",
+        shortcuts: &[],
+        command: || Command::SetLevel(Level::Process),
+    },
+    Action {
+        name: "Level: Design",
+        group: "Board",
+        shortcuts: &[],
+        command: || Command::SetLevel(Level::Design),
+    },
+];
+
+/// Shortcuts that are not commands of their own, for the shortcut sheet.
+pub const GESTURES: &[(&str, &str)] = &[
+    (
+        "Double-click the board",
+        "create a sticky of the current kind and type its name",
+    ),
+    ("Enter", "confirm the name"),
+    ("Tab", "confirm and create the next sticky to the right"),
+    ("Escape", "cancel typing, or clear the selection"),
+    ("Double-click a sticky", "rename it"),
+    ("Drag a sticky", "move it (Shift: no snapping)"),
+    (
+        "Drag from a sticky's handle ●",
+        "connect it to another sticky",
+    ),
+    ("Drag on empty board", "select with a rubber band"),
+    ("Shift-click", "add to or remove from the selection"),
+    ("Middle-drag, Space+drag or scroll", "pan"),
+    ("Ctrl+scroll or pinch", "zoom around the pointer"),
+    (
+        "Ctrl+V",
+        "paste stickies copied as .ron text (also from another window)",
+    ),
+    ("Right-click a sticky", "its menu"),
+    (
+        "1 … 9 (nothing selected)",
+        "pick the kind double-click creates",
+    ),
+];
+
+/// The text a shortcut is shown with ("Ctrl+Shift+Z").
+pub fn shortcut_text(shortcut: &KeyboardShortcut) -> String {
+    let mut parts = Vec::new();
+    if shortcut.modifiers.command || shortcut.modifiers.ctrl {
+        parts.push("Ctrl".to_string());
+    }
+    if shortcut.modifiers.alt {
+        parts.push("Alt".to_string());
+    }
+    if shortcut.modifiers.shift {
+        parts.push("Shift".to_string());
+    }
+    parts.push(shortcut.logical_key.symbol_or_name().to_string());
+    parts.join("+")
+}

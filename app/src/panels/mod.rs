@@ -1,0 +1,6 @@
+//! Side panels and overlays. Each reads the model and returns commands.
+
+pub mod inspector;
+pub mod overlays;
+pub mod palette;
+pub mod problems;

@@ -1,0 +1,99 @@
+//! The problems panel: the core checks, live. Click one to select its
+//! element and bring it into view.
+
+use egui::Color32;
+use stormflow_core::{Problem, Severity};
+
+use crate::command::Command;
+
+/// Which severities the list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProblemFilter {
+    /// Show errors.
+    pub errors: bool,
+    /// Show warnings.
+    pub warnings: bool,
+    /// Show infos.
+    pub infos: bool,
+}
+
+impl Default for ProblemFilter {
+    fn default() -> Self {
+        Self {
+            errors: true,
+            warnings: true,
+            infos: true,
+        }
+    }
+}
+
+/// The colour of a severity.
+pub fn severity_color(severity: Severity) -> Color32 {
+    match severity {
+        Severity::Error => Color32::from_rgb(0xE5, 0x39, 0x35),
+        Severity::Warning => Color32::from_rgb(0xF5, 0x9E, 0x0B),
+        Severity::Info => Color32::from_rgb(0x42, 0x8B, 0xCA),
+    }
+}
+
+/// Draws the list.
+pub fn problems_ui(
+    ui: &mut egui::Ui,
+    problems: &[Problem],
+    filter: &mut ProblemFilter,
+) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    ui.horizontal(|ui| {
+        ui.heading("Problems");
+        ui.toggle_value(
+            &mut filter.errors,
+            format!("{} errors", count(Severity::Error)),
+        );
+        ui.toggle_value(
+            &mut filter.warnings,
+            format!("{} warnings", count(Severity::Warning)),
+        );
+        ui.toggle_value(&mut filter.infos, format!("{} info", count(Severity::Info)));
+    });
+    egui::ScrollArea::vertical()
+        .auto_shrink([false; 2])
+        .show(ui, |ui| {
+            if problems.is_empty() {
+                ui.label(
+                    egui::RichText::new(
+                        "No problems: the board follows the bus rules and the legend.",
+                    )
+                    .weak(),
+                );
+            }
+            for problem in problems {
+                let shown = match problem.severity {
+                    Severity::Error => filter.errors,
+                    Severity::Warning => filter.warnings,
+                    Severity::Info => filter.infos,
+                };
+                if !shown {
+                    continue;
+                }
+                let element = problem.element().map_or("-", |id| id.as_str());
+                let response = ui
+                    .horizontal(|ui| {
+                        ui.colored_label(
+                            severity_color(problem.severity),
+                            format!("{}", problem.severity),
+                        );
+                        ui.label(egui::RichText::new(problem.rule.id()).monospace().weak());
+                        let text = format!("{element}: {}", problem.message);
+                        ui.add(egui::Button::selectable(false, text).wrap())
+                    })
+                    .inner;
+                if response.clicked()
+                    && let Some(id) = problem.element()
+                {
+                    commands.push(Command::Focus(id.clone()));
+                }
+            }
+        });
+    commands
+}

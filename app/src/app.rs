@@ -18,6 +18,8 @@ use crate::panels::inspector::{InspectorState, inspector_ui};
 use crate::panels::overlays::{CommandPalette, legend_ui, shortcuts_ui};
 use crate::panels::palette::{entries as palette_entries, palette_ui};
 use crate::panels::problems::{ProblemFilter, problems_ui, severity_color};
+use crate::run::RunView;
+use crate::run::runner::{ExportFormat, RunnerCommand};
 use crate::samples::{self, SAMPLES};
 use crate::settings::{self, Settings};
 
@@ -53,6 +55,10 @@ pub struct StormflowApp {
     pub recovery: Option<Recovery>,
     /// A pending `--screenshot`.
     pub screenshot: Option<ScreenshotJob>,
+    /// The run shown on the board, if any.
+    pub run: Option<RunView>,
+    /// `--run-until`: the virtual time a screenshot waits for.
+    pub screenshot_run_until: Option<u64>,
     /// Asking before unsaved changes are lost.
     pub confirm_discard: Option<AfterDiscard>,
     /// A file that could not be opened: its error, shown in a dialog.
@@ -75,6 +81,7 @@ pub struct StormflowApp {
     last_autosave: Option<(f64, u64)>,
     last_title: String,
     problems_revision: Option<u64>,
+    fonts_installed: bool,
 }
 
 impl StormflowApp {
@@ -112,7 +119,42 @@ impl StormflowApp {
             None => app.open_sample(samples::default_sample().file),
         }
         app.recovery_offer = app.recovery.as_ref().and_then(Recovery::read);
+        if let Some(until) = args.run_until {
+            app.start_run(args.seed);
+            if let Some(run) = &mut app.run {
+                run.speed = crate::run::runner::Speed::Max;
+                run.send(RunnerCommand::SetSpeed(crate::run::runner::Speed::Max));
+                run.send(RunnerCommand::RunUntil(until));
+                run.tab = crate::run::DockTab::Metrics;
+            }
+            app.screenshot_run_until = Some(until);
+        }
         app
+    }
+
+    /// Starts a run of the open board (replacing any), paused at time 0.
+    /// Returns false (with the reason shown) when the board cannot run.
+    pub fn start_run(&mut self, seed: Option<u64>) -> bool {
+        let seed = seed.unwrap_or(self.doc.model().run.seed);
+        match RunView::start(self.doc.model(), seed) {
+            Ok(run) => {
+                self.board.editing = None;
+                self.run = Some(run);
+                // The run's panels take room: fit the board to what is left.
+                self.board.request_fit(false);
+                true
+            }
+            Err(error) => {
+                self.load_error = Some(format!(
+                    "The board cannot run yet.\n\n{error}\n\nThe Problems panel lists what to fix."
+                ));
+                false
+            }
+        }
+    }
+
+    fn ensure_run(&mut self) -> bool {
+        self.run.is_some() || self.start_run(None)
     }
 
     /// Builds the app around the default sample, with the given dialogs and
@@ -134,6 +176,8 @@ impl StormflowApp {
             dialogs,
             recovery,
             screenshot: None,
+            run: None,
+            screenshot_run_until: None,
             confirm_discard: None,
             load_error: None,
             recovery_offer: None,
@@ -149,6 +193,7 @@ impl StormflowApp {
             last_autosave: None,
             last_title: String::new(),
             problems_revision: None,
+            fonts_installed: false,
         }
     }
 
@@ -214,7 +259,9 @@ impl StormflowApp {
         }
     }
 
-    fn replace_document(&mut self, doc: Document) {
+    /// Shows `doc` in place of the open board (nothing asks about unsaved changes).
+    pub fn replace_document(&mut self, doc: Document) {
+        self.run = None;
         self.doc = doc;
         self.board.selection.clear();
         self.board.editing = None;
@@ -318,7 +365,9 @@ impl StormflowApp {
 
     /// Applies one command: the one place the model changes and undo is recorded.
     pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
-        let read_only = self.board.overlay.read_only.clone();
+        let read_only = self.run.as_ref().map(|_| {
+            "The board is running: press Stop (■) in the run toolbar to edit it.".to_string()
+        });
         if let Some(reason) = read_only
             && command_edits_model(&command)
         {
@@ -602,6 +651,113 @@ impl StormflowApp {
                 }
                 PanelKind::Problems => self.settings.show_problems = !self.settings.show_problems,
             },
+            Command::RunPlay => {
+                if self.ensure_run()
+                    && let Some(run) = &mut self.run
+                {
+                    if run.running {
+                        run.send(RunnerCommand::Pause);
+                    } else {
+                        run.send(RunnerCommand::SetSpeed(run.speed));
+                        run.send(RunnerCommand::Play);
+                    }
+                }
+            }
+            Command::RunPause => {
+                if let Some(run) = &self.run {
+                    run.send(RunnerCommand::Pause);
+                }
+            }
+            Command::RunStep => {
+                if self.ensure_run()
+                    && let Some(run) = &self.run
+                {
+                    run.send(RunnerCommand::Step);
+                }
+            }
+            Command::RunStepElement(id) => {
+                if self.ensure_run()
+                    && let Some(run) = &self.run
+                {
+                    run.send(RunnerCommand::StepElement(id));
+                }
+            }
+            Command::RunUntil(t) => {
+                if self.ensure_run()
+                    && let Some(run) = &self.run
+                {
+                    run.send(RunnerCommand::SetSpeed(run.speed));
+                    run.send(RunnerCommand::RunUntil(t));
+                }
+            }
+            Command::RunSeek(t) => {
+                if let Some(run) = &self.run {
+                    run.send(RunnerCommand::SeekTo(t));
+                }
+            }
+            Command::RunSetSpeed(speed) => {
+                if let Some(run) = &mut self.run {
+                    run.speed = speed;
+                    run.send(RunnerCommand::SetSpeed(speed));
+                }
+            }
+            Command::RunSetSeed(seed) => {
+                let tab = self.run.as_ref().map(|r| r.tab);
+                if self.start_run(Some(seed))
+                    && let (Some(run), Some(tab)) = (&mut self.run, tab)
+                {
+                    run.tab = tab;
+                }
+            }
+            Command::RunStop => {
+                self.run = None;
+                self.board.overlay = board::Overlay::default();
+            }
+            Command::RunExport(format) => {
+                let Some(run) = &self.run else { return };
+                let (name, extension) = match format {
+                    ExportFormat::Chrome => ("trace-perfetto", "json"),
+                    ExportFormat::Otlp => ("trace-otlp", "json"),
+                    ExportFormat::MetricsJson => ("metrics", "json"),
+                    ExportFormat::MetricsCsv => ("metrics", "csv"),
+                };
+                let stem = ElementId::slug(&self.doc.display_name()).0;
+                let directory = self
+                    .doc
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.parent().map(Path::to_path_buf));
+                if let Some(path) = self
+                    .dialogs
+                    .pick_save(directory.as_deref(), &format!("{stem}-{name}.{extension}"))
+                {
+                    run.send(RunnerCommand::Export { path, format });
+                }
+            }
+            Command::InjectFault(fault) => {
+                if let Some(run) = &mut self.run {
+                    run.model.faults.push(fault.clone());
+                    run.send(RunnerCommand::Inject(fault.clone()));
+                }
+                // Recorded in the model's schedule, so the run can be repeated.
+                let label = format!(
+                    "Schedule {} on {}",
+                    RunView::fault_label(&fault.kind),
+                    fault.element
+                );
+                let _ = self.doc.edit::<(), ()>(&label, None, |m| {
+                    m.faults.push(fault);
+                    m.faults.sort_by_key(|f| f.at_us);
+                    Ok(())
+                });
+            }
+            Command::SelectMessage(id) => {
+                if let Some(run) = &mut self.run {
+                    run.selected = Some(id);
+                    run.tab = crate::run::DockTab::Trace;
+                    run.scroll_to_selected = true;
+                }
+            }
             Command::SetCurrentKind { kind, pivotal } => {
                 self.board.current_kind = kind;
                 self.board.current_pivotal = pivotal;
@@ -738,16 +894,16 @@ impl StormflowApp {
                 }
             }
             // The most specific shortcuts first (Ctrl+Shift+Z before Ctrl+Z).
-            let mut shortcuts: Vec<(&egui::KeyboardShortcut, fn() -> Command)> = ACTIONS
+            let mut shortcuts: Vec<(&egui::KeyboardShortcut, &crate::command::Action)> = ACTIONS
                 .iter()
-                .flat_map(|a| a.shortcuts.iter().map(move |s| (s, a.command)))
+                .flat_map(|a| a.shortcuts.iter().map(move |s| (s, a)))
                 .collect();
             shortcuts.sort_by_key(|(s, _)| {
                 std::cmp::Reverse(u8::from(s.modifiers.shift) + u8::from(s.modifiers.alt))
             });
-            for (shortcut, command) in shortcuts {
+            for (shortcut, action) in shortcuts {
                 if ctx.input_mut(|i| i.consume_shortcut(shortcut)) {
-                    commands.push(command());
+                    commands.push((action.command)());
                 }
             }
             if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
@@ -906,6 +1062,24 @@ impl StormflowApp {
             ui.menu_button("View", |ui| {
                 for action in ACTIONS.iter().filter(|a| a.group == "View") {
                     send(&mut commands, ui, action.name, (action.command)());
+                }
+            });
+            ui.menu_button("Run", |ui| {
+                for action in ACTIONS.iter().filter(|a| a.group == "Run") {
+                    send(&mut commands, ui, action.name, (action.command)());
+                }
+                ui.separator();
+                let running = self.run.is_some();
+                for (label, format) in [
+                    ("Export trace for Perfetto…", ExportFormat::Chrome),
+                    ("Export trace for Jaeger (OTLP)…", ExportFormat::Otlp),
+                    ("Export metrics as CSV…", ExportFormat::MetricsCsv),
+                    ("Export metrics as JSON…", ExportFormat::MetricsJson),
+                ] {
+                    if ui.add_enabled(running, egui::Button::new(label)).clicked() {
+                        commands.push(Command::RunExport(format));
+                        ui.close();
+                    }
                 }
             });
             ui.menu_button("Board", |ui| {
@@ -1146,6 +1320,11 @@ impl StormflowApp {
                         .get_temp::<ContextTarget>(egui::Id::unique("board-context-target"))
                 })
                 .map(|t| t.0);
+            if let (Some(run), Some(Hit::Element(id) | Hit::Handle(id))) = (&mut self.run, &target)
+            {
+                commands.extend(fault_menu(ui, run, id, self.doc.model()));
+                return;
+            }
             match target {
                 Some(Hit::Element(_)) | Some(Hit::Handle(_)) => {
                     for (label, command) in [
@@ -1205,6 +1384,10 @@ impl StormflowApp {
     /// tests drive it without a window).
     pub fn ui_root(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if !self.fonts_installed {
+            crate::fonts::install(&ctx);
+            self.fonts_installed = true;
+        }
         let title = self.title();
         if title != self.last_title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -1224,12 +1407,48 @@ impl StormflowApp {
             self.problems_revision = Some(self.doc.revision());
         }
         let mut commands = self.input(&ctx);
+        if let Some(run) = &mut self.run {
+            run.poll();
+            self.board.overlay = run.overlay(self.doc.model());
+            if run.running {
+                ctx.request_repaint_after(std::time::Duration::from_millis(16));
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            }
+        } else if self.board.overlay.read_only.is_some() {
+            self.board.overlay = board::Overlay::default();
+        }
 
         egui::Panel::top("menu").show(ui, |ui| {
             commands.extend(self.menu_bar(ui));
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        if self.settings.show_palette {
+        if let Some(run) = &mut self.run {
+            let selected = match self
+                .board
+                .selection
+                .elements
+                .iter()
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [one] => Some((*one).clone()),
+                _ => None,
+            };
+            egui::Panel::top("run-toolbar").show(ui, |ui| {
+                commands.extend(crate::run::dock::toolbar_ui(ui, run, selected.as_ref()));
+            });
+            egui::Panel::bottom("run-dock")
+                .resizable(true)
+                .default_size(270.0)
+                .show(ui, |ui| {
+                    commands.extend(crate::run::dock::dock_ui(ui, run));
+                });
+            egui::Panel::bottom("run-timeline").show(ui, |ui| {
+                commands.extend(crate::run::dock::timeline_ui(ui, run));
+            });
+        }
+        if self.settings.show_palette && self.run.is_none() {
             egui::Panel::left("palette")
                 .resizable(true)
                 .default_size(190.0)
@@ -1241,7 +1460,7 @@ impl StormflowApp {
         if self.settings.show_inspector {
             egui::Panel::right("inspector")
                 .resizable(true)
-                .default_size(300.0)
+                .default_size(270.0)
                 .show(ui, |ui| {
                     commands.extend(inspector_ui(
                         ui,
@@ -1251,13 +1470,16 @@ impl StormflowApp {
                     ));
                 });
         }
-        if self.settings.show_problems {
+        if self.settings.show_problems && self.run.is_none() {
             egui::Panel::bottom("problems")
                 .resizable(true)
                 .default_size(130.0)
                 .show(ui, |ui| {
-                    let problems = self.doc.cached_problems().to_vec();
-                    commands.extend(problems_ui(ui, &problems, &mut self.problem_filter));
+                    commands.extend(problems_ui(
+                        ui,
+                        self.doc.cached_problems(),
+                        &mut self.problem_filter,
+                    ));
                 });
         }
         egui::CentralPanel::default()
@@ -1279,8 +1501,13 @@ impl StormflowApp {
             self.apply(command, &ctx);
         }
         self.autosave(&ctx);
+        let ready = match (self.screenshot_run_until, &self.run) {
+            (Some(until), Some(run)) => !run.running && run.now() >= until,
+            (Some(_), None) => true,
+            _ => true,
+        };
         if let Some(job) = &mut self.screenshot {
-            job.tick(&ctx, true);
+            job.tick(&ctx, ready);
         }
     }
 }
@@ -1367,4 +1594,102 @@ impl eframe::App for StormflowApp {
             recovery.clear();
         }
     }
+}
+
+/// The run-time menu of an element: faults and load changes, scheduled now.
+fn fault_menu(ui: &mut egui::Ui, run: &mut RunView, id: &ElementId, model: &Model) -> Vec<Command> {
+    use stormflow_core::model::{Fault, FaultKind};
+    let mut commands = Vec::new();
+    let Some(element) = model.element(id) else {
+        return commands;
+    };
+    ui.label(
+        RichText::new(format!(
+            "{} at {}",
+            element.name,
+            stormflow_core::units::format_duration_us(run.now())
+        ))
+        .strong(),
+    );
+    let now = run.now();
+    let for_us = (run.fault_seconds * 1_000_000.0) as u64;
+    ui.add(
+        egui::DragValue::new(&mut run.fault_seconds)
+            .range(0.1..=3_600.0)
+            .speed(0.5)
+            .prefix("for ")
+            .suffix(" s"),
+    );
+    let fault = |kind: FaultKind| {
+        Command::InjectFault(Fault {
+            element: id.clone(),
+            at_us: now,
+            kind,
+        })
+    };
+    if element.kind.is_service() {
+        if ui
+            .button(format!("Take down for {:.1} s", run.fault_seconds))
+            .clicked()
+        {
+            commands.push(fault(FaultKind::Down { for_us }));
+            ui.close();
+        }
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut run.slow_factor)
+                    .range(2..=1000)
+                    .prefix("×"),
+            );
+            if ui.button("Slow down").clicked() {
+                commands.push(fault(FaultKind::Slow {
+                    factor: run.slow_factor,
+                    for_us,
+                }));
+                ui.close();
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut run.failing_percent)
+                    .range(1.0..=100.0)
+                    .suffix(" %"),
+            );
+            if ui.button("Make it fail").clicked() {
+                commands.push(fault(FaultKind::Failing {
+                    rate: run.failing_percent / 100.0,
+                    for_us,
+                }));
+                ui.close();
+            }
+        });
+    }
+    if let Some(workload) = &element.workload {
+        let mut rate = workload.arrival.mean_per_sec();
+        ui.horizontal(|ui| {
+            ui.add(
+                egui::DragValue::new(&mut rate)
+                    .range(0.01..=1_000_000.0)
+                    .speed(1.0)
+                    .suffix(" /s"),
+            );
+            if ui.button("Set the workload rate").clicked() {
+                commands.push(fault(FaultKind::Rate { per_sec: rate }));
+                ui.close();
+            }
+        });
+    }
+    if element.kind == ElementKind::ReadModel
+        && ui
+            .button("Replay: rebuild the view from its topics")
+            .clicked()
+    {
+        commands.push(fault(FaultKind::Replay));
+        ui.close();
+    }
+    if ui.button("Step until its next message").clicked() {
+        commands.push(Command::RunStepElement(id.clone()));
+        ui.close();
+    }
+    commands
 }

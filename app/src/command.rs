@@ -153,6 +153,30 @@ pub enum Command {
     OpenCommandPalette,
     /// Show or hide a side panel.
     TogglePanel(PanelKind),
+    /// Start a run of the board (if none) and play it.
+    RunPlay,
+    /// Pause the run.
+    RunPause,
+    /// Run one engine event (starting a run if none).
+    RunStep,
+    /// Run until this element makes or receives its next message.
+    RunStepElement(ElementId),
+    /// Run until this virtual time, then pause.
+    RunUntil(u64),
+    /// Replay the run to this virtual time (the time machine).
+    RunSeek(u64),
+    /// Change how fast virtual time runs.
+    RunSetSpeed(crate::run::runner::Speed),
+    /// Restart the run with another seed.
+    RunSetSeed(u64),
+    /// Leave the run and edit the board again.
+    RunStop,
+    /// Write the run's trace or metrics to a file (asks where).
+    RunExport(crate::run::runner::ExportFormat),
+    /// Schedule a fault now, in the run and in the model's fault schedule.
+    InjectFault(stormflow_core::model::Fault),
+    /// Select a message of the run and show its story.
+    SelectMessage(u64),
     /// Set the kind that double-click creates.
     SetCurrentKind {
         /// The kind.
@@ -188,6 +212,7 @@ const CMD_SHIFT: Modifiers = Modifiers {
     command: true,
 };
 const NONE: Modifiers = Modifiers::NONE;
+const SHIFT: Modifiers = Modifiers::SHIFT;
 
 /// Every action with a fixed command, in menu order.
 pub const ACTIONS: &[Action] = &[
@@ -412,6 +437,30 @@ pub const ACTIONS: &[Action] = &[
         group: "View",
         shortcuts: &[key(CMD, Key::Num9)],
         command: || Command::TogglePanel(PanelKind::Problems),
+    },
+    Action {
+        name: "Run / pause",
+        group: "Run",
+        shortcuts: &[key(NONE, Key::F5)],
+        command: || Command::RunPlay,
+    },
+    Action {
+        name: "Step one event",
+        group: "Run",
+        shortcuts: &[key(NONE, Key::F6)],
+        command: || Command::RunStep,
+    },
+    Action {
+        name: "Reset the run to time 0",
+        group: "Run",
+        shortcuts: &[key(CMD, Key::F5)],
+        command: || Command::RunSeek(0),
+    },
+    Action {
+        name: "Stop the run and edit",
+        group: "Run",
+        shortcuts: &[key(SHIFT, Key::F5)],
+        command: || Command::RunStop,
     },
     Action {
         name: "Level: Big Picture",

@@ -18,6 +18,8 @@ pub struct Gesture(pub String);
 struct Step {
     label: String,
     before: Model,
+    /// The id of the state `before` is.
+    before_id: u64,
     gesture: Option<Gesture>,
 }
 
@@ -27,8 +29,13 @@ pub struct Document {
     model: Model,
     /// Where it is saved (none: not yet saved).
     pub path: Option<PathBuf>,
-    /// The model as last saved or opened, to tell whether it changed.
-    saved: Model,
+    /// Every state the model passes through gets an id; undo and redo
+    /// return to earlier ids, so "unsaved" is one comparison, not a walk
+    /// over the whole model.
+    state_id: u64,
+    next_state_id: u64,
+    /// The state last saved or opened.
+    saved_id: u64,
     undo: Vec<Step>,
     redo: Vec<Step>,
     revision: u64,
@@ -41,9 +48,11 @@ impl Document {
     pub fn new(model: Model, path: Option<PathBuf>) -> Self {
         let problems = check(&model);
         Self {
-            saved: model.clone(),
             model,
             path,
+            state_id: 0,
+            next_state_id: 1,
+            saved_id: 0,
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
@@ -55,6 +64,12 @@ impl Document {
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    fn new_state_id(&mut self) -> u64 {
+        let id = self.next_state_id;
+        self.next_state_id += 1;
+        id
     }
 
     /// Changes the model as one undo step labelled `label`. If `gesture` is
@@ -73,23 +88,28 @@ impl Document {
             Ok(_) if self.model != before => {
                 let joins = gesture.is_some()
                     && self.undo.last().is_some_and(|last| last.gesture == gesture);
-                if joins
-                    && self
-                        .undo
-                        .last()
-                        .is_some_and(|last| last.before == self.model)
-                {
-                    // The gesture netted out (created, then cancelled): no step.
-                    self.undo.pop();
-                } else if !joins {
+                if !joins {
                     self.undo.push(Step {
                         label: label.to_string(),
                         before,
+                        before_id: self.state_id,
                         gesture,
                     });
                     if self.undo.len() > MAX_UNDO {
                         self.undo.remove(0);
                     }
+                    self.state_id = self.new_state_id();
+                } else if self
+                    .undo
+                    .last()
+                    .is_some_and(|last| last.before == self.model)
+                {
+                    // The gesture netted out (created, then cancelled): no step.
+                    if let Some(step) = self.undo.pop() {
+                        self.state_id = step.before_id;
+                    }
+                } else {
+                    self.state_id = self.new_state_id();
                 }
                 self.redo.clear();
                 self.revision += 1;
@@ -122,8 +142,10 @@ impl Document {
         self.redo.push(Step {
             label: step.label.clone(),
             before: after,
+            before_id: self.state_id,
             gesture: None,
         });
+        self.state_id = step.before_id;
         self.revision += 1;
         Some(step.label)
     }
@@ -135,8 +157,10 @@ impl Document {
         self.undo.push(Step {
             label: step.label.clone(),
             before,
+            before_id: self.state_id,
             gesture: None,
         });
+        self.state_id = step.before_id;
         self.revision += 1;
         Some(step.label)
     }
@@ -158,12 +182,12 @@ impl Document {
 
     /// Whether the model differs from the file.
     pub fn is_dirty(&self) -> bool {
-        self.model != self.saved
+        self.state_id != self.saved_id
     }
 
     /// Records that the model was saved to `path`.
     pub fn mark_saved(&mut self, path: PathBuf) {
-        self.saved = self.model.clone();
+        self.saved_id = self.state_id;
         self.path = Some(path);
     }
 

@@ -36,7 +36,14 @@ fn throughput(c: &mut Criterion) {
     for (name, trace_off) in [("trace_off", true), ("trace_on", false)] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let mut sim = Sim::new(&model, &SimOptions { trace_off, ..SimOptions::default() }).expect("pipeline runs");
+                let mut sim = Sim::new(
+                    &model,
+                    &SimOptions {
+                        trace_off,
+                        ..SimOptions::default()
+                    },
+                )
+                .expect("pipeline runs");
                 run_deliveries(&mut sim, 20_000); // warm up: fill the pipeline
                 let start = Instant::now();
                 for _ in 0..iters {

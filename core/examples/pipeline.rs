@@ -4,12 +4,21 @@
 use stormflow_core::sim::{Sim, SimOptions};
 
 fn main() {
-    let deliveries: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300_000);
+    let deliveries: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300_000);
     let trace_off = std::env::args().any(|a| a == "--trace-off");
     let mut model = stormflow_core::synth::pipeline(10, 8, 10_000, 100_000);
     model.run.trace_limit = 20_000_000;
     model.run.sample_every_us = 1_000_000;
-    let mut sim = match Sim::new(&model, &SimOptions { trace_off, ..SimOptions::default() }) {
+    let mut sim = match Sim::new(
+        &model,
+        &SimOptions {
+            trace_off,
+            ..SimOptions::default()
+        },
+    ) {
         Ok(sim) => sim,
         Err(error) => {
             eprintln!("{error}");

@@ -145,10 +145,8 @@ pub fn distribute(model: &mut Model, ids: &[ElementId], axis: Axis) {
     if rects.len() < 3 {
         return;
     }
-    let (start, length): (
-        fn(&(i32, i32, i32, i32)) -> i32,
-        fn(&(i32, i32, i32, i32)) -> i32,
-    ) = match axis {
+    type Extent = fn(&(i32, i32, i32, i32)) -> i32;
+    let (start, length): (Extent, Extent) = match axis {
         Axis::Horizontal => (|r| r.0, |r| r.2),
         Axis::Vertical => (|r| r.1, |r| r.3),
     };

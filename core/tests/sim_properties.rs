@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use stormflow_core::model::{
-    Arrival, Backoff, Element, ElementId, ElementKind as K, EventPattern, EventSpec, Fault, FaultKind, Flow,
-    FlowKind as F, Guarantee, Model, OnExhausted, Operator, Pos, ProcessorSpec, Retry, Service, ServiceTime,
-    TopicSpec, Workload,
+    Arrival, Backoff, Element, ElementId, ElementKind as K, EventPattern, EventSpec, Fault,
+    FaultKind, Flow, FlowKind as F, Guarantee, Model, OnExhausted, Operator, Pos, ProcessorSpec,
+    Retry, Service, ServiceTime, TopicSpec, Workload,
 };
 use stormflow_core::sim::random::Stream;
 use stormflow_core::sim::{Outcome, Sim, SimOptions};
@@ -38,7 +38,10 @@ impl Builder {
 
     fn add(&mut self, prefix: &str, kind: K, name: &str) -> ElementId {
         let id = self.id(prefix);
-        let pos = Pos { x: self.next as i32 * 10, y: 0 };
+        let pos = Pos {
+            x: self.next as i32 * 10,
+            y: 0,
+        };
         self.model
             .add_element(Element::new(id.clone(), kind, name, pos))
             .expect("fresh id");
@@ -53,9 +56,16 @@ impl Builder {
 
     fn service(&mut self, guarantee: Guarantee) -> Service {
         let service_time = match self.pick(3) {
-            0 => ServiceTime::Fixed { us: 100 + self.pick(3_000) },
-            1 => ServiceTime::Uniform { min_us: 50, max_us: 500 + self.pick(5_000) },
-            _ => ServiceTime::Exponential { mean_us: 100 + self.pick(3_000) },
+            0 => ServiceTime::Fixed {
+                us: 100 + self.pick(3_000),
+            },
+            1 => ServiceTime::Uniform {
+                min_us: 50,
+                max_us: 500 + self.pick(5_000),
+            },
+            _ => ServiceTime::Exponential {
+                mean_us: 100 + self.pick(3_000),
+            },
         };
         let on_exhausted = match self.pick(3) {
             0 => OnExhausted::Drop,
@@ -65,14 +75,23 @@ impl Builder {
         Service {
             instances: 1 + self.pick(3) as u32,
             service_time,
-            failure_rate: if self.pick(2) == 0 { 0.0 } else { self.rng.unit() * 0.3 },
+            failure_rate: if self.pick(2) == 0 {
+                0.0
+            } else {
+                self.rng.unit() * 0.3
+            },
             guarantee,
             retry: Retry {
                 max_attempts: 1 + self.pick(4) as u32,
                 backoff: if self.pick(2) == 0 {
-                    Backoff::Fixed { delay_us: 1_000 + self.pick(50_000) }
+                    Backoff::Fixed {
+                        delay_us: 1_000 + self.pick(50_000),
+                    }
                 } else {
-                    Backoff::Exponential { initial_us: 1_000, max_us: 100_000 }
+                    Backoff::Exponential {
+                        initial_us: 1_000,
+                        max_us: 100_000,
+                    }
                 },
             },
             on_exhausted,
@@ -135,15 +154,24 @@ impl Builder {
         self.guarantees.insert(consumer.clone(), guarantee);
         self.services.push(consumer.clone());
         let source_kind = self.model.element(source).expect("exists").kind;
-        let flow = if source_kind == K::Event && kind == K::ReadModel { F::Updates } else { F::ConsumedBy };
+        let flow = if source_kind == K::Event && kind == K::ReadModel {
+            F::Updates
+        } else {
+            F::ConsumedBy
+        };
         self.connect(source, &consumer, flow);
         if kind == K::Processor {
             let operator = match self.pick(3) {
                 0 => Operator::Map,
-                1 => Operator::Filter { keep_percent: self.pick(101) as u32 },
-                _ => Operator::Aggregate { window_us: 10_000 + self.pick(200_000) },
+                1 => Operator::Filter {
+                    keep_percent: self.pick(101) as u32,
+                },
+                _ => Operator::Aggregate {
+                    window_us: 10_000 + self.pick(200_000),
+                },
             };
-            self.model.element_mut(&consumer).expect("exists").processor = Some(ProcessorSpec { operator });
+            self.model.element_mut(&consumer).expect("exists").processor =
+                Some(ProcessorSpec { operator });
         }
         if matches!(kind, K::Aggregate | K::Processor) && self.pick(5) == 0 {
             let callee = self.add("external", K::ExternalSystem, "Lookup");
@@ -195,7 +223,11 @@ impl Builder {
         for _ in 0..sources {
             let per_sec = 20.0 + b.rng.unit() * 400.0;
             let workload = Workload {
-                arrival: if b.pick(2) == 0 { Arrival::Poisson { per_sec } } else { Arrival::Constant { per_sec } },
+                arrival: if b.pick(2) == 0 {
+                    Arrival::Poisson { per_sec }
+                } else {
+                    Arrival::Constant { per_sec }
+                },
                 keys: 1 + b.pick(40) as u32,
                 poison_rate: if b.pick(3) == 0 { 0.03 } else { 0.0 },
                 ..Workload::default()
@@ -229,18 +261,34 @@ impl Builder {
             let for_us = 50_000 + b.pick(700_000);
             let kind = match b.pick(3) {
                 0 => FaultKind::Down { for_us },
-                1 => FaultKind::Slow { factor: 2 + b.pick(20) as u32, for_us },
-                _ => FaultKind::Failing { rate: b.rng.unit() * 0.8, for_us },
+                1 => FaultKind::Slow {
+                    factor: 2 + b.pick(20) as u32,
+                    for_us,
+                },
+                _ => FaultKind::Failing {
+                    rate: b.rng.unit() * 0.8,
+                    for_us,
+                },
             };
-            b.model.faults.push(Fault { element: target, at_us, kind });
+            b.model.faults.push(Fault {
+                element: target,
+                at_us,
+                kind,
+            });
         }
         b
     }
 }
 
 fn run(model: &Model, seed: u64, until: u64) -> Sim {
-    let mut sim = Sim::new(model, &SimOptions { seed: Some(seed), ..SimOptions::default() })
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Sim::new(
+        model,
+        &SimOptions {
+            seed: Some(seed),
+            ..SimOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     sim.run_until(until);
     sim
 }

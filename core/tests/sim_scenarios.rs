@@ -2,7 +2,9 @@
 
 use stormflow_core::format::from_ron_str;
 use stormflow_core::model::{Fault, FaultKind, Model};
-use stormflow_core::sim::{FLAG_CALLBACK, FLAG_DEAD_LETTER, FLAG_SYNC, MsgKind, Outcome, Sim, SimOptions};
+use stormflow_core::sim::{
+    FLAG_CALLBACK, FLAG_DEAD_LETTER, FLAG_SYNC, MsgKind, Outcome, Sim, SimOptions,
+};
 
 fn model(src: &str) -> Model {
     from_ron_str(src).unwrap_or_else(|e| panic!("{e}\n{src}"))
@@ -13,14 +15,24 @@ fn sim(model: &Model) -> Sim {
 }
 
 fn index(sim: &Sim, id: &str) -> u32 {
-    sim.element_index(&id.into()).unwrap_or_else(|| panic!("no {id}"))
+    sim.element_index(&id.into())
+        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 fn lag_per_partition(sim: &Sim, topic: &str, consumer: &str) -> Vec<u64> {
     let (topic, consumer) = (index(sim, topic), index(sim, consumer));
     let snapshot = sim.snapshot();
-    let t = snapshot.topics.iter().find(|t| t.element == topic).expect("topic");
-    t.groups.iter().find(|g| g.consumer == consumer).expect("group").lag.clone()
+    let t = snapshot
+        .topics
+        .iter()
+        .find(|t| t.element == topic)
+        .expect("topic");
+    t.groups
+        .iter()
+        .find(|g| g.consumer == consumer)
+        .expect("group")
+        .lag
+        .clone()
 }
 
 /// A sensor emits readings over 8 keys into a 4-partition topic read by one
@@ -52,15 +64,28 @@ fn a_poison_message_with_stop_the_partition_grows_that_partitions_lag_and_no_oth
     s.run_until(3_000_000);
     let snapshot = s.snapshot();
     let readings = index(&s, "readings");
-    let group = &snapshot.topics.iter().find(|t| t.element == readings).expect("topic").groups[0];
+    let group = &snapshot
+        .topics
+        .iter()
+        .find(|t| t.element == readings)
+        .expect("topic")
+        .groups[0];
     let stopped: Vec<usize> = (0..4).filter(|p| group.stopped[*p]).collect();
-    assert!(!stopped.is_empty() && stopped.len() < 4, "stopped partitions: {stopped:?}");
+    assert!(
+        !stopped.is_empty() && stopped.len() < 4,
+        "stopped partitions: {stopped:?}"
+    );
     let before = lag_per_partition(&s, "readings", "consumer");
     s.run_until(6_000_000);
     let after = lag_per_partition(&s, "readings", "consumer");
     for p in 0..4 {
         if stopped.contains(&p) {
-            assert!(after[p] > before[p] + 50, "stopped partition {p}: lag {} -> {}", before[p], after[p]);
+            assert!(
+                after[p] > before[p] + 50,
+                "stopped partition {p}: lag {} -> {}",
+                before[p],
+                after[p]
+            );
         } else {
             assert!(after[p] <= 2, "running partition {p} lags {}", after[p]);
         }
@@ -75,7 +100,11 @@ fn a_poison_message_with_a_dead_letter_topic_lands_there_after_the_configured_at
     s.run_until(3_000_000);
     let totals = s.totals();
     assert!(totals.dead_lettered > 0);
-    assert!(lag_per_partition(&s, "readings", "consumer").iter().all(|lag| *lag <= 2));
+    assert!(
+        lag_per_partition(&s, "readings", "consumer")
+            .iter()
+            .all(|lag| *lag <= 2)
+    );
     let trace = s.trace();
     let letter = (0..trace.len() as u64)
         .filter_map(|id| trace.message(id))
@@ -87,16 +116,30 @@ fn a_poison_message_with_a_dead_letter_topic_lands_there_after_the_configured_at
     let original = trace.message(header.original).expect("original recorded");
     assert_eq!(u32::from(original.partition), header.partition);
     assert_eq!(u64::from(original.offset), header.offset);
-    assert_eq!(letter.causation, original.id, "the dead letter is caused by the original");
+    assert_eq!(
+        letter.causation, original.id,
+        "the dead letter is caused by the original"
+    );
     let attempts = trace.attempts_of(original.id);
     assert_eq!(attempts.len(), 3, "max_attempts is 3");
-    assert!(attempts[..2].iter().all(|(_, a)| a.outcome == Outcome::Retried));
+    assert!(
+        attempts[..2]
+            .iter()
+            .all(|(_, a)| a.outcome == Outcome::Retried)
+    );
     assert_eq!(attempts[2].1.outcome, Outcome::DeadLettered);
     // The dead letter sits in the dead-letter topic.
     let dlq = index(&s, "dlq");
     let snapshot = s.snapshot();
-    let dlq_state = snapshot.topics.iter().find(|t| t.element == dlq).expect("dlq");
-    assert_eq!(dlq_state.end_offsets.iter().sum::<u64>(), totals.dead_lettered);
+    let dlq_state = snapshot
+        .topics
+        .iter()
+        .find(|t| t.element == dlq)
+        .expect("dlq");
+    assert_eq!(
+        dlq_state.end_offsets.iter().sum::<u64>(),
+        totals.dead_lettered
+    );
 }
 
 /// A -> B -> C: in the event-command style, A calls B and B calls C
@@ -155,10 +198,16 @@ fn a_synchronous_chain_fails_the_caller_when_the_end_is_down() {
     assert_eq!(failed_before, 0, "no failures before the outage");
     s.run_until(4_000_000);
     let counters = s.element_metrics(a).expect("a").counters.clone();
-    assert!(counters.requests_failed >= 190, "A's requests fail while C is down: {counters:?}");
+    assert!(
+        counters.requests_failed >= 190,
+        "A's requests fail while C is down: {counters:?}"
+    );
     s.run_until(6_000_000);
     let after = s.element_metrics(a).expect("a").counters.requests_failed;
-    assert!(after - counters.requests_failed <= 2, "and succeed again after it is back");
+    assert!(
+        after - counters.requests_failed <= 2,
+        "and succeed again after it is back"
+    );
     assert!(s.totals().conserved());
 }
 
@@ -173,7 +222,10 @@ fn the_same_flow_event_first_keeps_the_caller_succeeding_while_the_lag_grows() {
     let counters = s.element_metrics(a).expect("a").counters.clone();
     assert_eq!(counters.requests_failed, 0, "{counters:?}");
     assert!(counters.requests_ok > 350);
-    assert!(lag_during >= lag_before + 150, "C's lag grows: {lag_before} -> {lag_during}");
+    assert!(
+        lag_during >= lag_before + 150,
+        "C's lag grows: {lag_before} -> {lag_during}"
+    );
     s.run_until(8_000_000);
     let lag_after: u64 = lag_per_partition(&s, "done", "c").iter().sum();
     assert!(lag_after <= 2, "and drains after C is back: {lag_after}");
@@ -215,12 +267,20 @@ fn pipe(guarantee: &str, failure: &str, pattern: &str, retention: &str) -> Model
 }
 
 fn counters(s: &Sim, id: &str) -> stormflow_core::sim::Counters {
-    s.element_metrics(index(s, id)).expect("element").counters.clone()
+    s.element_metrics(index(s, id))
+        .expect("element")
+        .counters
+        .clone()
 }
 
 #[test]
 fn at_least_once_redelivers_after_a_crash_and_counts_the_duplicate_effect() {
-    let m = pipe("AtLeastOnce", "failure_rate: 0.3,", "CarriedState", "Forever");
+    let m = pipe(
+        "AtLeastOnce",
+        "failure_rate: 0.3,",
+        "CarriedState",
+        "Forever",
+    );
     let mut s = sim(&m);
     s.run_until(3_000_000);
     let c = counters(&s, "consumer");
@@ -230,7 +290,12 @@ fn at_least_once_redelivers_after_a_crash_and_counts_the_duplicate_effect() {
 
 #[test]
 fn exactly_once_rolls_back_a_crash_without_duplicates_or_loss() {
-    let m = pipe("ExactlyOnce", "failure_rate: 0.3,", "CarriedState", "Forever");
+    let m = pipe(
+        "ExactlyOnce",
+        "failure_rate: 0.3,",
+        "CarriedState",
+        "Forever",
+    );
     let mut s = sim(&m);
     s.run_until(3_000_000);
     let c = counters(&s, "consumer");
@@ -240,25 +305,52 @@ fn exactly_once_rolls_back_a_crash_without_duplicates_or_loss() {
 
 #[test]
 fn at_most_once_loses_a_crashed_message_with_its_reason() {
-    let m = pipe("AtMostOnce", "failure_rate: 0.3,", "CarriedState", "Forever");
+    let m = pipe(
+        "AtMostOnce",
+        "failure_rate: 0.3,",
+        "CarriedState",
+        "Forever",
+    );
     let mut s = sim(&m);
     s.run_until(3_000_000);
     let c = counters(&s, "consumer");
     assert_eq!(c.duplicates, 0);
     assert!(c.dropped > 30, "{c:?}");
-    let reasons = &s.element_metrics(index(&s, "consumer")).expect("consumer").drop_reasons;
-    assert!(reasons.keys().any(|r| r.contains("at-most-once")), "{reasons:?}");
+    let reasons = &s
+        .element_metrics(index(&s, "consumer"))
+        .expect("consumer")
+        .drop_reasons;
+    assert!(
+        reasons.keys().any(|r| r.contains("at-most-once")),
+        "{reasons:?}"
+    );
     assert!(s.totals().conserved());
 }
 
 #[test]
 fn time_retention_deletes_unread_messages_and_says_why() {
-    let mut m = pipe("AtLeastOnce", "", "CarriedState", "Time(max_age_us: 100000)");
-    m.faults.push(Fault { element: "consumer".into(), at_us: 500_000, kind: FaultKind::Down { for_us: 1_000_000 } });
+    let mut m = pipe(
+        "AtLeastOnce",
+        "",
+        "CarriedState",
+        "Time(max_age_us: 100000)",
+    );
+    m.faults.push(Fault {
+        element: "consumer".into(),
+        at_us: 500_000,
+        kind: FaultKind::Down { for_us: 1_000_000 },
+    });
     let mut s = sim(&m);
     s.run_until(3_000_000);
-    let reasons = &s.element_metrics(index(&s, "consumer")).expect("consumer").drop_reasons;
-    let expired: u64 = reasons.iter().filter(|(r, _)| r.contains("retention")).map(|(_, n)| n).sum();
+    let reasons = &s
+        .element_metrics(index(&s, "consumer"))
+        .expect("consumer")
+        .drop_reasons;
+    let expired: u64 = reasons
+        .iter()
+        .filter(|(r, _)| r.contains("retention"))
+        .map(|(_, n)| n)
+        .sum();
     assert!(expired > 50, "{reasons:?}");
     assert!(s.totals().conserved());
 }
@@ -284,7 +376,10 @@ fn an_event_notification_makes_consumers_call_back_and_carried_state_does_not() 
     let (ecs_callbacks, ecs_bytes) = callbacks("CarriedState");
     assert!(en_callbacks > 150, "{en_callbacks}");
     assert_eq!(ecs_callbacks, 0);
-    assert!(ecs_bytes > en_bytes * 5, "carried state is bigger: {ecs_bytes} vs {en_bytes}");
+    assert!(
+        ecs_bytes > en_bytes * 5,
+        "carried state is bigger: {ecs_bytes} vs {en_bytes}"
+    );
 }
 
 #[test]
@@ -294,14 +389,21 @@ fn a_read_model_records_when_each_event_became_visible() {
     let report = s.report();
     let view = &report.read_models["consumer"];
     assert!(view.consistency_window_us.count > 150);
-    assert!(view.consistency_window_us.p50 >= 1_000, "at least the service time");
+    assert!(
+        view.consistency_window_us.p50 >= 1_000,
+        "at least the service time"
+    );
     assert_eq!(view.entries, 5, "one entry per key");
 }
 
 #[test]
 fn a_replay_rebuilds_the_view_from_the_log() {
     let mut m = pipe("AtLeastOnce", "", "Sourced", "Forever");
-    m.faults.push(Fault { element: "consumer".into(), at_us: 1_000_000, kind: FaultKind::Replay });
+    m.faults.push(Fault {
+        element: "consumer".into(),
+        at_us: 1_000_000,
+        kind: FaultKind::Replay,
+    });
     let mut s = sim(&m);
     s.run_until(1_000_000);
     let processed_before = counters(&s, "consumer").processed;
@@ -310,14 +412,22 @@ fn a_replay_rebuilds_the_view_from_the_log() {
     assert!(totals.replayed >= processed_before, "{totals:?}");
     assert!(counters(&s, "consumer").processed >= 2 * processed_before);
     assert!(totals.conserved());
-    let view = s.operator_states().into_iter().find(|o| o.element == index(&s, "consumer")).expect("view");
+    let view = s
+        .operator_states()
+        .into_iter()
+        .find(|o| o.element == index(&s, "consumer"))
+        .expect("view");
     assert_eq!(view.size, 5);
 }
 
 #[test]
 fn a_compacted_topic_replays_only_the_newest_message_per_key() {
     let mut m = pipe("AtLeastOnce", "", "Sourced", "Compact");
-    m.faults.push(Fault { element: "consumer".into(), at_us: 1_000_000, kind: FaultKind::Replay });
+    m.faults.push(Fault {
+        element: "consumer".into(),
+        at_us: 1_000_000,
+        kind: FaultKind::Replay,
+    });
     let mut s = sim(&m);
     s.run_until(1_500_000);
     assert_eq!(s.totals().replayed, 5, "five keys");
@@ -350,16 +460,29 @@ fn a_tumbling_window_emits_one_result_per_key_per_window_linked_to_its_inputs() 
     let m = model(WINDOW);
     let mut s = sim(&m);
     s.run_until(500_000);
-    let state = s.operator_states().into_iter().find(|o| o.element == index(&s, "average")).expect("state");
-    assert_eq!(state.size, 3, "counting per key inside the open window: {state:?}");
+    let state = s
+        .operator_states()
+        .into_iter()
+        .find(|o| o.element == index(&s, "average"))
+        .expect("state");
+    assert_eq!(
+        state.size, 3,
+        "counting per key inside the open window: {state:?}"
+    );
     s.run_until(3_000_001);
     let trace = s.trace();
     let averaged = index(&s, "averaged");
-    let results: Vec<_> = (0..trace.len() as u64).filter_map(|id| trace.message(id)).filter(|m| m.ty == averaged).collect();
+    let results: Vec<_> = (0..trace.len() as u64)
+        .filter_map(|id| trace.message(id))
+        .filter(|m| m.ty == averaged)
+        .collect();
     assert_eq!(results.len(), 9, "3 keys x 3 closed windows");
     for result in &results {
         assert!(result.time % 1_000_000 == 0, "emitted at a window boundary");
-        assert!(!trace.links(result.id).is_empty(), "fan-in links to the inputs");
+        assert!(
+            !trace.links(result.id).is_empty(),
+            "fan-in links to the inputs"
+        );
     }
 }
 
@@ -402,13 +525,23 @@ fn a_stream_table_join_emits_only_keys_the_table_knows() {
         .filter(|m| m.ty == index(&s, "profile"))
         .map(|m| m.key)
         .collect();
-    let outputs: Vec<_> = (0..trace.len() as u64).filter_map(|id| trace.message(id)).filter(|m| m.ty == enriched).collect();
+    let outputs: Vec<_> = (0..trace.len() as u64)
+        .filter_map(|id| trace.message(id))
+        .filter(|m| m.ty == enriched)
+        .collect();
     assert!(!outputs.is_empty());
     for output in &outputs {
-        assert!(table_keys.contains(&output.key), "joined only where the table has the key");
+        assert!(
+            table_keys.contains(&output.key),
+            "joined only where the table has the key"
+        );
         assert_eq!(trace.links(output.id).len(), 1, "linked to the table row");
     }
-    let state = s.operator_states().into_iter().find(|o| o.element == index(&s, "join")).expect("join state");
+    let state = s
+        .operator_states()
+        .into_iter()
+        .find(|o| o.element == index(&s, "join"))
+        .expect("join state");
     assert_eq!(state.size as usize, table_keys.len());
 }
 
@@ -446,10 +579,19 @@ fn webhooks_make_the_emitter_wait_for_each_subscriber_and_fail_when_one_is_down(
     s.run_until(900_000);
     let accounts = s.element_metrics(index(&s, "accounts")).expect("accounts");
     // 1 ms of own work + 3 ms + 4 ms of waiting on the subscribers, in turn.
-    assert!(accounts.service_time.quantile(0.5) >= 8_000, "{}", accounts.service_time.quantile(0.5));
+    assert!(
+        accounts.service_time.quantile(0.5) >= 8_000,
+        "{}",
+        accounts.service_time.quantile(0.5)
+    );
     s.run_until(1_900_000);
     let reasons = s.drop_reasons();
-    assert!(reasons.keys().any(|r| r.contains("webhook subscriber `hook-b` is down")), "{reasons:?}");
+    assert!(
+        reasons
+            .keys()
+            .any(|r| r.contains("webhook subscriber `hook-b` is down")),
+        "{reasons:?}"
+    );
     let a = counters(&s, "hook-a");
     assert!(a.processed > 80, "A keeps getting its posts: {a:?}");
     assert!(s.totals().conserved());
@@ -457,7 +599,8 @@ fn webhooks_make_the_emitter_wait_for_each_subscriber_and_fail_when_one_is_down(
 
 #[test]
 fn a_command_has_one_handler_a_query_gets_a_reply_an_event_goes_to_every_group() {
-    let m = model(r#"(
+    let m = model(
+        r#"(
         version: 1,
         name: "buses",
         elements: [
@@ -481,17 +624,28 @@ fn a_command_has_one_handler_a_query_gets_a_reply_an_event_goes_to_every_group()
             (from: "user", to: "ask", kind: Issues),
             (from: "user", to: "place", kind: Issues),
         ],
-    )"#);
+    )"#,
+    );
     let mut s = sim(&m);
     s.run_until(2_000_000);
-    let (order, billing, shipping) = (counters(&s, "order"), counters(&s, "billing"), counters(&s, "shipping"));
+    let (order, billing, shipping) = (
+        counters(&s, "order"),
+        counters(&s, "billing"),
+        counters(&s, "shipping"),
+    );
     assert!(order.processed > 50);
-    assert_eq!(billing.processed, order.out, "every consumer gets every event");
+    assert_eq!(
+        billing.processed, order.out,
+        "every consumer gets every event"
+    );
     assert_eq!(shipping.processed, order.out);
     let user = counters(&s, "user");
     assert!(user.requests_ok > 50, "queries are answered: {user:?}");
     let trace = s.trace();
-    let replies = (0..trace.len() as u64).filter_map(|id| trace.message(id)).filter(|m| m.kind == MsgKind::Reply).count();
+    let replies = (0..trace.len() as u64)
+        .filter_map(|id| trace.message(id))
+        .filter(|m| m.kind == MsgKind::Reply)
+        .count();
     assert_eq!(replies as u64, user.requests_ok);
     let queries = (0..trace.len() as u64)
         .filter_map(|id| trace.message(id))
@@ -530,7 +684,14 @@ fn a_causation_chain_leads_back_to_the_root_in_order() {
 #[test]
 fn the_trace_stops_at_its_limit_and_says_so() {
     let m = model(CHAIN_EVENT_FIRST);
-    let mut s = Sim::new(&m, &SimOptions { trace_limit: Some(100), ..SimOptions::default() }).expect("runs");
+    let mut s = Sim::new(
+        &m,
+        &SimOptions {
+            trace_limit: Some(100),
+            ..SimOptions::default()
+        },
+    )
+    .expect("runs");
     s.run_until(3_000_000);
     assert_eq!(s.trace().len(), 100);
     assert_eq!(s.trace().truncated_at(), Some(100));

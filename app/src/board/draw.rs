@@ -8,7 +8,7 @@ use egui::{
 use stormflow_core::model::{Element, ElementKind, FlowKind};
 
 /// Below this zoom stickies are coloured blocks without text (level of detail).
-pub const TEXT_MIN_ZOOM: f32 = 0.3;
+pub const TEXT_MIN_ZOOM: f32 = 0.25;
 
 /// The tilt of hotspots (negative) and opportunities (positive), in radians.
 const TILT: f32 = 0.06;
@@ -325,21 +325,84 @@ pub fn badges(painter: &Painter, rect: Rect, zoom: f32, badges: &crate::board::B
             Color32::from_rgb(0xC6, 0x28, 0x28),
         );
     }
-    if badges.lines.is_empty() || zoom < TEXT_MIN_ZOOM {
+    if zoom < TEXT_MIN_ZOOM {
         return;
     }
-    let font = FontId::monospace((10.5 * zoom).clamp(8.0, 14.0));
-    let text = badges.lines.join("\n");
-    let galley = painter.layout_no_wrap(text, font, Color32::WHITE);
-    let size = galley.size() + vec2(8.0, 4.0);
-    let at = pos2(rect.left(), rect.bottom() + 3.0);
-    let box_rect = Rect::from_min_size(at, size);
-    painter.rect_filled(
-        box_rect,
-        3,
-        Color32::from_rgba_unmultiplied(20, 28, 40, 225),
-    );
-    painter.galley(box_rect.min + vec2(4.0, 2.0), galley, Color32::WHITE);
+    let font = FontId::monospace((9.5 * zoom).clamp(7.5, 12.0));
+    let mut at = pos2(rect.left(), rect.bottom() + 3.0);
+    if !badges.lines.is_empty() {
+        let text = badges.lines.join("\n");
+        let galley = painter.layout_no_wrap(text, font.clone(), Color32::WHITE);
+        let box_rect = Rect::from_min_size(at, galley.size() + vec2(8.0, 4.0));
+        painter.rect_filled(
+            box_rect,
+            3,
+            Color32::from_rgba_unmultiplied(20, 28, 40, 225),
+        );
+        painter.galley(box_rect.min + vec2(4.0, 2.0), galley, Color32::WHITE);
+        at.y = box_rect.bottom() + 2.0;
+    }
+    // A topic's partitions: one row of bars per consumer group, a bar per
+    // partition, as tall as its lag (scaled to the largest).
+    if !badges.partitions.is_empty() {
+        let most = badges
+            .partitions
+            .iter()
+            .flat_map(|(_, lags)| lags.iter())
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let row_height = (12.0 * zoom).clamp(8.0, 16.0);
+        let label_width = (60.0 * zoom).clamp(40.0, 90.0);
+        let partitions = badges
+            .partitions
+            .iter()
+            .map(|(_, l)| l.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let bar_width = ((rect.width() - label_width - 8.0) / partitions as f32).clamp(2.0, 14.0);
+        let height = row_height * badges.partitions.len() as f32 + 4.0;
+        let width = label_width + bar_width * partitions as f32 + 8.0;
+        let box_rect = Rect::from_min_size(at, vec2(width, height));
+        painter.rect_filled(
+            box_rect,
+            3,
+            Color32::from_rgba_unmultiplied(20, 28, 40, 225),
+        );
+        let small = FontId::proportional((8.5 * zoom).clamp(7.0, 11.0));
+        for (row, (group, lags)) in badges.partitions.iter().enumerate() {
+            let top = box_rect.top() + 2.0 + row as f32 * row_height;
+            painter.text(
+                pos2(box_rect.left() + 3.0, top + row_height / 2.0),
+                Align2::LEFT_CENTER,
+                group,
+                small.clone(),
+                Color32::from_gray(210),
+            );
+            for (p, lag) in lags.iter().enumerate() {
+                let left = box_rect.left() + label_width + p as f32 * bar_width;
+                let full = row_height - 2.0;
+                let h = (full * (*lag as f32 / most as f32)).max(if *lag > 0 { 1.5 } else { 0.5 });
+                let color = if *lag == 0 {
+                    Color32::from_gray(90)
+                } else if *lag * 4 >= most * 3 {
+                    Color32::from_rgb(0xE5, 0x39, 0x35)
+                } else {
+                    Color32::from_rgb(0xF5, 0x9E, 0x0B)
+                };
+                painter.rect_filled(
+                    Rect::from_min_max(
+                        pos2(left + 1.0, top + full - h + 1.0),
+                        pos2(left + bar_width - 1.0, top + full + 1.0),
+                    ),
+                    0,
+                    color,
+                );
+            }
+        }
+    }
 }
 
 /// The style an arrow of `kind` is drawn with.

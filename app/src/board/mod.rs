@@ -200,6 +200,8 @@ struct Cache {
     /// Elements in drawing order: frames first.
     elements: Vec<(ElementId, Rect, ElementKind)>,
     index: BTreeMap<ElementId, usize>,
+    /// Drawn colour of each element, for the level-of-detail blocks.
+    colors: Vec<Color32>,
     /// Flows as (from index, to index, key).
     flows: Vec<(usize, usize, FlowKey)>,
     bounds: Rect,
@@ -210,6 +212,7 @@ impl Default for Cache {
         Self {
             revision: None,
             elements: Vec::new(),
+            colors: Vec::new(),
             index: BTreeMap::new(),
             flows: Vec::new(),
             bounds: Rect::NOTHING,
@@ -240,6 +243,12 @@ impl Cache {
         self.bounds = elements
             .iter()
             .fold(Rect::NOTHING, |acc, (_, r, _)| acc.union(*r));
+        self.colors = elements
+            .iter()
+            .map(|(id, _, kind)| {
+                draw::legend_color(model.element(id).map_or(kind.legend_rgb(), Element::rgb))
+            })
+            .collect();
         self.elements = elements;
         self.revision = Some(revision);
     }
@@ -256,6 +265,23 @@ pub struct Badges {
     pub degraded: bool,
     /// Something stopped or dead-lettered: drawn with a red mark.
     pub alarm: bool,
+    /// For a topic: each consumer group's lag per partition, drawn as bars.
+    pub partitions: Vec<(String, Vec<u64>)>,
+}
+
+/// A message on its way along an arrow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dot {
+    /// Where the arrow starts.
+    pub from: ElementId,
+    /// Where it ends.
+    pub to: ElementId,
+    /// How far along, 0..1.
+    pub progress: f32,
+    /// The message type's colour.
+    pub color: Color32,
+    /// The message (clicking the dot selects it).
+    pub message: u64,
 }
 
 /// Extra layers the run view draws on the board.
@@ -263,8 +289,8 @@ pub struct Badges {
 pub struct Overlay {
     /// Badges per element.
     pub badges: BTreeMap<ElementId, Badges>,
-    /// Message dots: (from, to, progress 0..1, colour).
-    pub dots: Vec<(ElementId, ElementId, f32, Color32)>,
+    /// Message dots on their way along arrows.
+    pub dots: Vec<Dot>,
     /// Elements on a highlighted path (a causation chain, a tour step).
     pub highlight: BTreeSet<ElementId>,
     /// Flows on a highlighted path.
@@ -606,8 +632,13 @@ impl BoardState {
                 Some(Drag::Pan) | None => {}
             }
         }
-        // Clicks.
+        // Clicks: a message dot first, then what is under the pointer.
         if response.clicked()
+            && let Some(at) = response.interact_pointer_pos()
+            && let Some(message) = self.dot_at(at)
+        {
+            commands.push(Command::SelectMessage(message));
+        } else if response.clicked()
             && let Some(at) = response.interact_pointer_pos()
         {
             match self.hit(model, at, false) {
@@ -708,12 +739,40 @@ impl BoardState {
             .map(|p| self.hit(model, p, read_only.is_none()));
         self.paint(ui, model, canvas, hovered.as_ref());
         self.accessible_stickies(ui, model, canvas);
-        if self.minimap {
+        // The minimap only where there is room to spare.
+        if self.minimap && canvas.height() >= 420.0 && canvas.width() >= 520.0 {
             self.minimap_ui(ui, canvas);
         }
         commands.extend(self.editor_ui(ui, model));
         self.toast_ui(ui);
         (commands, response)
+    }
+
+    fn dot_pos(&self, dot: &Dot, screen_rect: &dyn Fn(usize) -> Rect) -> Option<Pos2> {
+        let (a, b) = (
+            self.cache.index.get(&dot.from)?,
+            self.cache.index.get(&dot.to)?,
+        );
+        let (ra, rb) = (screen_rect(*a), screen_rect(*b));
+        let start = draw::border_point(ra, rb.center());
+        let end = draw::border_point(rb, ra.center());
+        Some(start + (end - start) * dot.progress.clamp(0.0, 1.0))
+    }
+
+    /// The message of the dot under `screen`, if any.
+    fn dot_at(&self, screen: Pos2) -> Option<u64> {
+        let to_screen = self.view.screen_from_board(self.canvas);
+        let screen_rect = |i: usize| to_screen.mul_rect(self.cache.elements[i].1);
+        self.overlay
+            .dots
+            .iter()
+            .filter_map(|dot| {
+                self.dot_pos(dot, &screen_rect)
+                    .map(|p| (p.distance(screen), dot.message))
+            })
+            .filter(|(d, _)| *d <= 7.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, message)| message)
     }
 
     /// The context menu's target from the last right-click, taken once.
@@ -837,6 +896,14 @@ impl BoardState {
         }
         let show_labels = zoom >= 0.55;
         let label_font = FontId::proportional((10.0 * zoom).clamp(8.0, 13.0));
+        // Far out, arrows become thin lines in one mesh (level of detail).
+        let lod = zoom < draw::TEXT_MIN_ZOOM;
+        let mut lines = egui::Mesh::default();
+        let line_color = if dark {
+            Color32::from_gray(110)
+        } else {
+            Color32::from_gray(150)
+        };
         for (a, b, key) in &self.cache.flows {
             let (ra, rb) = (screen_rect(*a), screen_rect(*b));
             if !ui.is_rect_visible(ra.union(rb)) {
@@ -848,6 +915,10 @@ impl BoardState {
                     .overlay
                     .highlight_flows
                     .contains(&(key.from.clone(), key.to.clone()));
+            if lod && !highlighted {
+                mesh_line(&mut lines, ra.center(), rb.center(), line_color);
+                continue;
+            }
             let mid = draw::flow(&painter, ra, rb, key.kind, zoom, dark, highlighted);
             if show_labels {
                 let color = if dark {
@@ -870,12 +941,25 @@ impl BoardState {
                 painter.galley(r.min + vec2(3.0, 1.0), galley, color);
             }
         }
+        painter.add(egui::Shape::mesh(lines));
+        // Far out, plain stickies become coloured blocks in one mesh.
+        let mut blocks = egui::Mesh::default();
         for i in frames..self.cache.elements.len() {
             let rect = screen_rect(i);
             if !ui.is_rect_visible(rect) {
                 continue;
             }
-            let Some(element) = model.element(&self.cache.elements[i].0) else {
+            let id = &self.cache.elements[i].0;
+            if lod
+                && !self.selection.elements.contains(id)
+                && !self.overlay.highlight.contains(id)
+                && !self.overlay.badges.contains_key(id)
+                && hovered_id != Some(id)
+            {
+                blocks.add_colored_rect(rect, self.cache.colors[i]);
+                continue;
+            }
+            let Some(element) = model.element(id) else {
                 continue;
             };
             draw::element(&painter, element, rect, zoom, emphasis(&element.id), dark);
@@ -883,19 +967,15 @@ impl BoardState {
                 draw::badges(&painter, rect, zoom, badges);
             }
         }
-        for (from, to, progress, color) in &self.overlay.dots {
-            let (Some(a), Some(b)) = (self.cache.index.get(from), self.cache.index.get(to)) else {
-                continue;
-            };
-            let (ra, rb) = (screen_rect(*a), screen_rect(*b));
-            let start = draw::border_point(ra, rb.center());
-            let end = draw::border_point(rb, ra.center());
-            let at = start + (end - start) * progress.clamp(0.0, 1.0);
-            if canvas.contains(at) {
+        painter.add(egui::Shape::mesh(blocks));
+        for dot in &self.overlay.dots {
+            if let Some(at) = self.dot_pos(dot, &screen_rect)
+                && canvas.contains(at)
+            {
                 painter.circle(
                     at,
                     (4.0 * zoom).clamp(2.5, 6.0),
-                    *color,
+                    dot.color,
                     Stroke::new(1.0, Color32::from_black_alpha(120)),
                 );
             }
@@ -1133,15 +1213,17 @@ impl BoardState {
                 offset + r.max.to_vec2() * scale,
             )
         };
-        for (_, rect, kind) in &self.cache.elements {
-            let color = draw::legend_color(kind.legend_rgb());
+        let mut mesh = egui::Mesh::default();
+        for (i, (_, rect, kind)) in self.cache.elements.iter().enumerate() {
+            let color = self.cache.colors[i];
             let color = if kind.is_frame() {
                 color.gamma_multiply(0.35)
             } else {
                 color
             };
-            painter.rect_filled(map(*rect), 0, color);
+            mesh.add_colored_rect(map(*rect), color);
         }
+        painter.add(egui::Shape::mesh(mesh));
         painter.rect_stroke(
             map(visible),
             0,
@@ -1160,6 +1242,22 @@ impl BoardState {
             self.view.center_on(canvas, board.to_pos2());
         }
     }
+}
+
+/// Adds a thin, unsmoothed line to a mesh (the far-out arrows).
+fn mesh_line(mesh: &mut egui::Mesh, a: Pos2, b: Pos2, color: Color32) {
+    let d = b - a;
+    let length = d.length();
+    if length < 0.5 {
+        return;
+    }
+    let n = vec2(-d.y, d.x) / length * 0.5;
+    let base = mesh.vertices.len() as u32;
+    for p in [a + n, a - n, b - n, b + n] {
+        mesh.colored_vertex(p, color);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
 }
 
 /// Where a sticky's connection handle sits: the middle of its right edge.

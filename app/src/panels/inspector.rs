@@ -123,8 +123,7 @@ fn element_ui(
     let r = ui.add(egui::TextEdit::singleline(&mut edited.name).hint_text("Name on the sticky"));
     changes.note(&r, "name");
     ui.horizontal(|ui| {
-        ui.label("Kind");
-        egui::ComboBox::from_id_salt("inspector-kind")
+        egui::ComboBox::new("inspector-kind", "kind")
             .selected_text(edited.kind.label())
             .show_ui(ui, |ui| {
                 for kind in ElementKind::ALL {
@@ -342,7 +341,7 @@ fn processor_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut 
     ui.strong("Operator");
     let mut operator = edited.operator();
     let before = operator.clone();
-    egui::ComboBox::from_id_salt("inspector-operator")
+    egui::ComboBox::new("inspector-operator", "operator")
         .selected_text(format!("{} {}", operator.symbol(), operator.label()))
         .show_ui(ui, |ui| {
             let first_topic = topic_ids(model)
@@ -394,8 +393,7 @@ fn processor_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut 
         }
         Operator::Join { table } => {
             ui.horizontal(|ui| {
-                ui.label("Table topic");
-                egui::ComboBox::from_id_salt("inspector-join-table")
+                egui::ComboBox::new("inspector-join-table", "table topic")
                     .selected_text(table.as_str())
                     .show_ui(ui, |ui| {
                         for id in topic_ids(model) {
@@ -657,13 +655,12 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
         }
     }
     ui.horizontal(|ui| {
-        ui.label("Then");
         let current = match &service.on_exhausted {
             OnExhausted::Drop => "drop it",
             OnExhausted::DeadLetter(_) => "dead-letter it",
             OnExhausted::StopPartition => "stop the partition",
         };
-        egui::ComboBox::from_id_salt("inspector-exhausted")
+        egui::ComboBox::new("inspector-exhausted", "when retries run out")
             .selected_text(current)
             .show_ui(ui, |ui| {
                 if ui
@@ -752,8 +749,7 @@ fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<C
         .all(|e| e.kind == many[0].kind)
         .then_some(many[0].kind);
     ui.horizontal(|ui| {
-        ui.label("Kind");
-        egui::ComboBox::from_id_salt("inspector-shared-kind")
+        egui::ComboBox::new("inspector-shared-kind", "kind")
             .selected_text(shared_kind.map_or("(mixed)", |k| k.label()))
             .show_ui(ui, |ui| {
                 for kind in ElementKind::ALL {
@@ -769,7 +765,11 @@ fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<C
     });
     ui.horizontal(|ui| {
         let mut rgb = many[0].rgb();
-        if ui.color_edit_button_srgb(&mut rgb).changed() {
+        if ui
+            .color_edit_button_srgb(&mut rgb)
+            .on_hover_text("Colour of all selected")
+            .changed()
+        {
             let hex = format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
             edited.iter_mut().for_each(|e| e.color = Some(hex.clone()));
             field = Some("color");
@@ -894,8 +894,7 @@ fn flow_ui(ui: &mut Ui, model: &Model, key: &FlowKey, flow: &Flow, commands: &mu
     let allowed = allowed_flows(from_kind, to_kind);
     let mut edited = flow.clone();
     ui.horizontal(|ui| {
-        ui.label("Kind");
-        egui::ComboBox::from_id_salt("inspector-flow-kind")
+        egui::ComboBox::new("inspector-flow-kind", "flow kind")
             .selected_text(edited.kind.label())
             .show_ui(ui, |ui| {
                 for kind in &allowed {

@@ -412,7 +412,7 @@ impl Operator {
             Operator::Enrich => "⊕",
             Operator::Aggregate { .. } => "Σ",
             Operator::Join { .. } => "⋈",
-            Operator::Split => "⑂",
+            Operator::Split => "⋔",
             Operator::Merge => "⋃",
         }
     }

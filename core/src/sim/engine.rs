@@ -262,13 +262,6 @@ struct Source {
     generation: u32,
 }
 
-#[derive(Debug)]
-struct KeyRange {
-    base: u32,
-    size: u32,
-    prefix: String,
-}
-
 #[derive(Clone, Copy, Debug)]
 enum Action {
     FaultStart(u32),
@@ -358,7 +351,7 @@ pub struct Sim {
     topic_of: Vec<u32>,
     subs: Vec<Sub>,
     sources: Vec<Source>,
-    keys: Vec<KeyRange>,
+    keys: super::keys::KeySpaces,
     key_hash: Vec<u32>,
     slots: Vec<Attempt>,
     free_slots: Vec<u32>,
@@ -572,31 +565,7 @@ impl Sim {
         }
         // Sources.
         let mut sources = Vec::new();
-        // Keys are named `{prefix}-{n}`; sources that share a prefix share
-        // the key space, so "user-3" is one key wherever it comes from.
-        let mut key_spaces: BTreeMap<String, u32> = BTreeMap::new();
-        for element in model.elements() {
-            if let Some(workload) = &element.workload {
-                let prefix = workload
-                    .key_prefix
-                    .clone()
-                    .unwrap_or_else(|| element.id.to_string());
-                let size = key_spaces.entry(prefix).or_default();
-                *size = (*size).max(workload.keys.max(1));
-            }
-        }
-        let mut keys = Vec::new();
-        let mut key_bases: BTreeMap<String, u32> = BTreeMap::new();
-        let mut key_base: u32 = 0;
-        for (prefix, size) in key_spaces {
-            key_bases.insert(prefix.clone(), key_base);
-            keys.push(KeyRange {
-                base: key_base,
-                size,
-                prefix,
-            });
-            key_base = key_base.saturating_add(size);
-        }
+        let keys = super::keys::KeySpaces::of(model);
         for element in model.elements() {
             let Some(workload) = &element.workload else {
                 continue;
@@ -658,7 +627,7 @@ impl Sim {
                 .key_prefix
                 .clone()
                 .unwrap_or_else(|| element.id.to_string());
-            let source_key_base = key_bases.get(&prefix).copied().unwrap_or(0);
+            let source_key_base = keys.base(&prefix).unwrap_or(0);
             let total_weight = targets.iter().map(|t| t.weight).sum();
             sources.push(Source {
                 node,
@@ -693,7 +662,7 @@ impl Sim {
             topics,
             subs,
             sources,
-            key_hash: vec![u32::MAX; (key_base as usize).min(KEY_HASH_CACHE)],
+            key_hash: vec![u32::MAX; (keys.total() as usize).min(KEY_HASH_CACHE)],
             keys,
             slots: Vec::new(),
             free_slots: Vec::new(),
@@ -819,13 +788,7 @@ impl Sim {
 
     /// The readable name of key index `key` (`customer-17`).
     pub fn key_name(&self, key: u32) -> String {
-        let i = self.keys.partition_point(|range| range.base <= key);
-        match i.checked_sub(1).and_then(|i| self.keys.get(i)) {
-            Some(range) if key - range.base < range.size => {
-                format!("{}-{}", range.prefix, key - range.base)
-            }
-            _ => format!("key-{key}"),
-        }
+        self.keys.name(key)
     }
 
     /// Totals, with queued and in-flight counted from the queues themselves.
@@ -2260,9 +2223,15 @@ impl Sim {
         for slot in slots {
             let attempt = &self.slots[slot as usize];
             let (mut item, effects_applied) = (attempt.item, attempt.phase == Phase::Webhooks);
-            let error = format!("`{}` went down during the attempt", self.nodes[node as usize].id);
+            let error = format!(
+                "`{}` went down during the attempt",
+                self.nodes[node as usize].id
+            );
             let guarantee = self.nodes[node as usize].service.guarantee;
-            if effects_applied && item.reply_to == ReplyTo::Nobody && guarantee != Guarantee::AtLeastOnce {
+            if effects_applied
+                && item.reply_to == ReplyTo::Nobody
+                && guarantee != Guarantee::AtLeastOnce
+            {
                 // The effect and the commit already happened (exactly-once's
                 // transaction, at-most-once's early commit): only the webhook
                 // notifications are cut short.

@@ -144,6 +144,21 @@ pub struct SamplePoint {
     pub in_flight: u64,
 }
 
+/// Samples taken after a given point, for a mirror on another thread.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeriesDelta {
+    /// Index of the first point in `points`.
+    pub first: usize,
+    /// New whole-run points.
+    pub points: Vec<SamplePoint>,
+    /// New queue depths, per element.
+    pub queue_depth: Vec<Vec<u32>>,
+    /// New lags, per subscription.
+    pub lag: Vec<Vec<u32>>,
+    /// New consistency windows, per element.
+    pub consistency_p99: Vec<Vec<u32>>,
+}
+
 /// Series sampled every `sample_every_us` of virtual time.
 #[derive(Clone, Debug, Default)]
 pub struct Series {
@@ -155,4 +170,42 @@ pub struct Series {
     pub lag: Vec<Vec<u32>>,
     /// Consistency window p99 per read model over each interval, per point.
     pub consistency_p99: Vec<Vec<u32>>,
+}
+
+impl Series {
+    /// The samples from point `first` on.
+    pub fn delta_since(&self, first: usize) -> SeriesDelta {
+        let first = first.min(self.points.len());
+        let tail = |columns: &Vec<Vec<u32>>| -> Vec<Vec<u32>> {
+            columns
+                .iter()
+                .map(|c| c.get(first..).map_or_else(Vec::new, <[u32]>::to_vec))
+                .collect()
+        };
+        SeriesDelta {
+            first,
+            points: self.points[first..].to_vec(),
+            queue_depth: tail(&self.queue_depth),
+            lag: tail(&self.lag),
+            consistency_p99: tail(&self.consistency_p99),
+        }
+    }
+
+    /// Appends a delta; one that does not start where this ends is refused.
+    pub fn apply(&mut self, delta: &SeriesDelta) -> bool {
+        if delta.first != self.points.len() {
+            return false;
+        }
+        self.points.extend_from_slice(&delta.points);
+        let extend = |mine: &mut Vec<Vec<u32>>, theirs: &Vec<Vec<u32>>| {
+            mine.resize(theirs.len().max(mine.len()), Vec::new());
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                m.extend_from_slice(t);
+            }
+        };
+        extend(&mut self.queue_depth, &delta.queue_depth);
+        extend(&mut self.lag, &delta.lag);
+        extend(&mut self.consistency_p99, &delta.consistency_p99);
+        true
+    }
 }

@@ -8,6 +8,7 @@
 
 mod engine;
 pub mod export;
+mod keys;
 mod metrics;
 mod murmur2;
 pub mod random;
@@ -17,10 +18,13 @@ pub mod trace;
 use serde::Serialize;
 
 pub use engine::Sim;
-pub use metrics::{Counters, ElementMetrics, Latency, Percentiles, SamplePoint, Series};
+pub use keys::KeySpaces;
+pub use metrics::{
+    Counters, ElementMetrics, Latency, Percentiles, SamplePoint, Series, SeriesDelta,
+};
 pub use murmur2::{murmur2, partition_for};
 pub use report::{ElementReport, ReadModelReport, Report, TotalsReport};
-pub use trace::{AttemptRecord, DeadLetter, MessageRecord, Outcome, Trace};
+pub use trace::{AttemptRecord, DeadLetter, MessageRecord, Outcome, Trace, TraceDelta};
 
 use crate::check::Problem;
 use crate::model::ElementId;

@@ -136,3 +136,38 @@ impl Sim {
         }
     }
 }
+
+impl Report {
+    /// The per-element figures as CSV, one row per element, in id order.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from(
+            "element,kind,in,out,processed,errors,retries,dead_lettered,dropped,duplicates,queued,in_flight,\
+             service_p50_us,service_p99_us,latency_p50_us,latency_p95_us,latency_p99_us,latency_p999_us,latency_max_us\n",
+        );
+        for (id, e) in &self.elements {
+            let c = &e.counters;
+            csv.push_str(&format!(
+                "{id},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                e.kind,
+                c.received,
+                c.out,
+                c.processed,
+                c.errors,
+                c.retries,
+                c.dead_lettered,
+                c.dropped,
+                c.duplicates,
+                e.queued,
+                e.in_flight,
+                e.service_time_us.p50,
+                e.service_time_us.p99,
+                e.latency_us.p50,
+                e.latency_us.p95,
+                e.latency_us.p99,
+                e.latency_us.p999,
+                e.latency_us.max,
+            ));
+        }
+        csv
+    }
+}

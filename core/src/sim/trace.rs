@@ -128,6 +128,33 @@ pub struct DeadLetter {
     pub offset: u64,
 }
 
+/// What a trace recorded after a given point: the rows a mirror of it (the
+/// UI's, on another thread) needs to catch up, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceDelta {
+    /// Id of the first message in `messages`.
+    pub first_message: MsgId,
+    /// New messages, in id order.
+    pub messages: Vec<MessageRecord>,
+    /// Row of the first attempt in `attempts`.
+    pub first_attempt: usize,
+    /// New attempts, in row order, with their errors.
+    pub attempts: Vec<(AttemptRecord, Option<String>)>,
+    /// Fan-in links of the new messages.
+    pub links: Vec<(MsgId, Vec<MsgId>)>,
+    /// Dead-letter headers of the new messages.
+    pub dead_letters: Vec<(MsgId, DeadLetter)>,
+    /// The truncation marker, if set.
+    pub truncated_at: Option<u64>,
+}
+
+impl TraceDelta {
+    /// Whether nothing new is in it.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty() && self.attempts.is_empty()
+    }
+}
+
 /// The run's trace.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -487,6 +514,87 @@ impl Trace {
             .filter(|i| keep(*i))
             .map(|i| i as MsgId)
             .collect()
+    }
+
+    /// Everything recorded from message `messages` and attempt row `attempts` on.
+    pub fn delta_since(&self, messages: MsgId, attempts: usize) -> TraceDelta {
+        let first_message = messages.min(self.ty.len() as MsgId);
+        let first_attempt = attempts.min(self.att_msg.len());
+        let new_messages: Vec<MessageRecord> = (first_message..self.ty.len() as MsgId)
+            .filter_map(|id| self.message(id))
+            .collect();
+        let new_attempts = (first_attempt..self.att_msg.len())
+            .filter_map(|row| {
+                self.attempt(row)
+                    .map(|a| (a, self.attempt_error(row).map(str::to_string)))
+            })
+            .collect();
+        let from = u32::try_from(first_message).unwrap_or(u32::MAX);
+        TraceDelta {
+            first_message,
+            messages: new_messages,
+            first_attempt,
+            attempts: new_attempts,
+            links: self
+                .links
+                .range(from..)
+                .map(|(id, links)| {
+                    (
+                        MsgId::from(*id),
+                        links.iter().map(|l| MsgId::from(*l)).collect(),
+                    )
+                })
+                .collect(),
+            dead_letters: self
+                .dead_letters
+                .range(from..)
+                .map(|(id, header)| (MsgId::from(*id), header.clone()))
+                .collect(),
+            truncated_at: self.truncated_after,
+        }
+    }
+
+    /// Appends a delta taken from another trace. A delta that does not start
+    /// where this trace ends is refused (returns false) and changes nothing.
+    pub fn apply(&mut self, delta: &TraceDelta) -> bool {
+        if delta.first_message != self.ty.len() as MsgId
+            || delta.first_attempt != self.att_msg.len()
+        {
+            return false;
+        }
+        if self.limit == 0 {
+            self.limit = NONE32 - 1;
+        }
+        for message in &delta.messages {
+            self.push_message(message);
+        }
+        for (attempt, error) in &delta.attempts {
+            if self.push_attempt(attempt, error.as_deref()).is_none() {
+                // Attempts of messages this mirror did not record keep the
+                // row numbering anyway.
+                self.att_msg.push(attempt.msg as u32);
+                self.att_consumer.push(attempt.consumer);
+                self.att_no.push(attempt.attempt);
+                self.att_outcome.push(attempt.outcome.code());
+                self.att_start.push(attempt.start);
+                self.att_duration.push(
+                    attempt
+                        .end
+                        .saturating_sub(attempt.start)
+                        .min(u64::from(u32::MAX)) as u32,
+                );
+            }
+        }
+        for (id, links) in &delta.links {
+            self.push_links(*id, links);
+        }
+        for (id, header) in &delta.dead_letters {
+            self.push_dead_letter(*id, header.clone());
+        }
+        if delta.truncated_at.is_some() {
+            self.truncated_after = delta.truncated_at;
+        }
+        true
     }
 
     /// Bytes the trace holds for its columns (not counting spare capacity).

@@ -1,0 +1,542 @@
+//! Running the board: the runner on its worker thread, and the run view
+//! (toolbar, timeline, metrics, messages, trace) over the UI's mirror of the
+//! run.
+
+pub mod dock;
+pub mod runner;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use egui::Color32;
+use stormflow_core::model::{ElementId, ElementKind, FaultKind, Model};
+use stormflow_core::sim::{
+    FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series, Snapshot, Time, Trace,
+};
+use stormflow_core::units::format_duration_us;
+
+use crate::board::{Badges, Dot, Overlay};
+use runner::{Frame, Runner, RunnerCommand, RunnerEvent, Speed};
+
+/// Per-message outcome bits, gathered from its attempts.
+pub mod outcome_bits {
+    /// Processed somewhere.
+    pub const PROCESSED: u8 = 1;
+    /// Dead-lettered somewhere.
+    pub const DEAD_LETTERED: u8 = 2;
+    /// Dropped somewhere.
+    pub const DROPPED: u8 = 4;
+    /// Redelivered after a crash (at-least-once: the effect happens again).
+    pub const REDELIVERED: u8 = 8;
+    /// Retried after an error.
+    pub const RETRIED: u8 = 16;
+    /// Stopped a partition.
+    pub const STOPPED: u8 = 32;
+}
+
+/// Which dock tab shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DockTab {
+    /// Plots over virtual time.
+    Metrics,
+    /// The per-element table.
+    Elements,
+    /// Every message.
+    Messages,
+    /// The selected message's story.
+    Trace,
+}
+
+/// Filters of the messages table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MessageFilter {
+    /// Only this message type (element index).
+    pub ty: Option<u32>,
+    /// Only keys containing this.
+    pub key: String,
+    /// Only messages made by or of this element (index).
+    pub element: Option<u32>,
+    /// Only this correlation (`m123` or `123`).
+    pub correlation: String,
+    /// Only messages with these outcome bits (any of them).
+    pub outcome: u8,
+}
+
+/// The run view: the UI's side of a run.
+pub struct RunView {
+    /// The worker.
+    pub runner: Runner,
+    /// The model being run (the board as it was at Run, with faults added since).
+    pub model: Model,
+    /// Element ids by index, as the engine numbers them.
+    pub ids: Vec<ElementId>,
+    /// Key names, as the engine makes them.
+    pub keys: KeySpaces,
+    /// The seed.
+    pub seed: u64,
+    /// The latest state.
+    pub snapshot: Snapshot,
+    /// Mirror of the run's trace.
+    pub trace: Trace,
+    /// Mirror of the sampled series.
+    pub series: Series,
+    /// Outcome bits per message.
+    pub outcomes: Vec<u8>,
+    /// Advancing now.
+    pub running: bool,
+    /// The chosen speed.
+    pub speed: Speed,
+    /// Engine events per second, lately.
+    pub events_per_sec: f64,
+    /// The selected message.
+    pub selected: Option<MsgId>,
+    /// The messages table's filter.
+    pub filter: MessageFilter,
+    /// Message ids passing the filter, in id order.
+    pub filtered: Vec<MsgId>,
+    filtered_for: Option<(MessageFilter, u64, usize)>,
+    /// The dock tab shown.
+    pub tab: DockTab,
+    /// A message for the user (an error, an export).
+    pub notice: Option<String>,
+    /// The scrubber's position while dragged.
+    pub scrub: Option<Time>,
+    /// The run-until field, in seconds.
+    pub until_seconds: f64,
+    /// Duration used by the fault menu, in seconds.
+    pub fault_seconds: f64,
+    /// Factor used by the slow fault.
+    pub slow_factor: u32,
+    /// Failure rate used by the failing fault, in percent.
+    pub failing_percent: f64,
+    generation: u64,
+    /// Snapshot times of the frames seen, to animate dots.
+    last_frame_time: Time,
+    /// Set when the view asks the app to scroll the table to the selection.
+    pub scroll_to_selected: bool,
+}
+
+impl RunView {
+    /// Starts a run of `model` with `seed`, paused at 0.
+    pub fn start(model: &Model, seed: u64) -> Result<Self, String> {
+        let runner = Runner::start(model, seed).map_err(|e| e.to_string())?;
+        Ok(Self {
+            runner,
+            ids: model.ids().cloned().collect(),
+            keys: KeySpaces::of(model),
+            model: model.clone(),
+            seed,
+            snapshot: Snapshot::default(),
+            trace: Trace::default(),
+            series: Series::default(),
+            outcomes: Vec::new(),
+            running: false,
+            speed: Speed::Times(1.0),
+            events_per_sec: 0.0,
+            selected: None,
+            filter: MessageFilter::default(),
+            filtered: Vec::new(),
+            filtered_for: None,
+            tab: DockTab::Metrics,
+            notice: None,
+            scrub: None,
+            until_seconds: (model.run.horizon_us as f64 / 1e6).min(3_600.0),
+            fault_seconds: 10.0,
+            slow_factor: 5,
+            failing_percent: 50.0,
+            generation: 0,
+            last_frame_time: 0,
+            scroll_to_selected: false,
+        })
+    }
+
+    /// Sends a command to the worker.
+    pub fn send(&self, command: RunnerCommand) {
+        self.runner.send(command);
+    }
+
+    /// Takes in what the worker sent; returns whether anything changed.
+    pub fn poll(&mut self) -> bool {
+        let mut changed = false;
+        for event in self.runner.drain() {
+            changed = true;
+            match event {
+                RunnerEvent::Frame(frame) => self.apply(*frame),
+                RunnerEvent::Exported { path, result } => {
+                    self.notice = Some(match result {
+                        Ok(()) => format!("Exported {}", path.display()),
+                        Err(error) => format!("Export to {} failed: {error}", path.display()),
+                    });
+                }
+                RunnerEvent::Error(error) => self.notice = Some(error),
+            }
+        }
+        changed
+    }
+
+    fn apply(&mut self, frame: Frame) {
+        if frame.generation != self.generation {
+            self.generation = frame.generation;
+            self.trace = Trace::default();
+            self.series = Series::default();
+            self.outcomes.clear();
+            self.filtered_for = None;
+            if self.selected.is_some_and(|id| {
+                id >= frame.trace.first_message + frame.trace.messages.len() as u64
+            }) {
+                self.selected = None;
+            }
+        }
+        let first_row = self.trace.attempt_count();
+        if !self.trace.apply(&frame.trace) {
+            // Out of step (should not happen): take the next full replay.
+            self.notice = Some("the run view lost track of the trace; press Reset".into());
+        }
+        self.series.apply(&frame.series);
+        self.outcomes.resize(self.trace.len(), 0);
+        for row in first_row..self.trace.attempt_count() {
+            if let Some(attempt) = self.trace.attempt(row)
+                && let Some(bits) = self.outcomes.get_mut(attempt.msg as usize)
+            {
+                *bits |= match attempt.outcome {
+                    Outcome::Processed => outcome_bits::PROCESSED,
+                    Outcome::DeadLettered => outcome_bits::DEAD_LETTERED,
+                    Outcome::Dropped => outcome_bits::DROPPED,
+                    Outcome::Redelivered => outcome_bits::REDELIVERED,
+                    Outcome::Retried => outcome_bits::RETRIED,
+                    Outcome::Stopped => outcome_bits::STOPPED,
+                    Outcome::Aborted => 0,
+                };
+            }
+        }
+        self.last_frame_time = self.snapshot.now;
+        self.snapshot = frame.snapshot;
+        self.running = frame.running;
+        self.events_per_sec = frame.events_per_sec;
+    }
+
+    /// Virtual time now.
+    pub fn now(&self) -> Time {
+        self.snapshot.now
+    }
+
+    /// The element id of engine index `i`.
+    pub fn id(&self, i: u32) -> Option<&ElementId> {
+        self.ids.get(i as usize)
+    }
+
+    /// A readable name of engine index `i`.
+    pub fn name(&self, i: u32) -> String {
+        self.id(i)
+            .and_then(|id| self.model.element(id))
+            .map_or_else(
+                || format!("#{i}"),
+                |e| {
+                    if e.name.is_empty() {
+                        e.id.to_string()
+                    } else {
+                        e.name.clone()
+                    }
+                },
+            )
+    }
+
+    /// The index of an element id.
+    pub fn index(&self, id: &ElementId) -> Option<u32> {
+        self.ids.iter().position(|i| i == id).map(|i| i as u32)
+    }
+
+    /// The readable key of key index `key` (the engine's naming).
+    pub fn key_name(&self, key: u32) -> String {
+        self.keys.name(key)
+    }
+
+    /// The message ids passing the filter (recomputed when needed).
+    pub fn refresh_filter(&mut self) {
+        let wanted = (
+            self.filter.clone(),
+            self.trace.len() as u64,
+            self.trace.attempt_count(),
+        );
+        if self.filtered_for.as_ref() == Some(&wanted) {
+            return;
+        }
+        let keys = &self.keys;
+        let correlation: Option<MsgId> = {
+            let text = self.filter.correlation.trim().trim_start_matches('m');
+            if text.is_empty() {
+                None
+            } else {
+                text.parse().ok().or(Some(NO_MSG))
+            }
+        };
+        let key = self.filter.key.trim().to_lowercase();
+        let same_filter = self
+            .filtered_for
+            .as_ref()
+            .is_some_and(|(f, _, _)| *f == self.filter);
+        // Outcomes change as attempts arrive, so an outcome filter starts over;
+        // otherwise only the new messages need testing.
+        let start = match &self.filtered_for {
+            Some((_, len, _)) if same_filter && self.filter.outcome == 0 => *len,
+            _ => {
+                self.filtered.clear();
+                0
+            }
+        };
+        for id in start..self.trace.len() as u64 {
+            let Some(m) = self.trace.message(id) else {
+                continue;
+            };
+            let f = &self.filter;
+            let pass = f.ty.is_none_or(|ty| m.ty == ty)
+                && f.element.is_none_or(|e| m.source == e || m.ty == e)
+                && correlation.is_none_or(|c| m.correlation == c)
+                && (f.outcome == 0
+                    || self
+                        .outcomes
+                        .get(id as usize)
+                        .is_some_and(|b| b & f.outcome != 0))
+                && (key.is_empty() || keys.name(m.key).to_lowercase().contains(&key));
+            if pass {
+                self.filtered.push(id);
+            }
+        }
+        self.filtered_for = Some(wanted);
+    }
+
+    /// The causation chain of the selection, root first.
+    pub fn chain(&self) -> Vec<MsgId> {
+        let Some(selected) = self.selected else {
+            return Vec::new();
+        };
+        let mut chain = self.trace.ancestors(selected);
+        chain.reverse();
+        chain
+    }
+
+    /// What the board draws over itself for this run: live badges, the
+    /// partitions of topics, message dots and the selected message's path.
+    pub fn overlay(&self, model: &Model) -> Overlay {
+        let mut overlay = Overlay {
+            read_only: Some(
+                "The board is running: press Stop (■) in the run toolbar to edit it.".into(),
+            ),
+            ..Overlay::default()
+        };
+        for (i, state) in self.snapshot.elements.iter().enumerate() {
+            let Some(id) = self.id(i as u32) else {
+                continue;
+            };
+            let Some(element) = model.element(id) else {
+                continue;
+            };
+            if element.kind.is_annotation() {
+                continue;
+            }
+            let c = &state.counters;
+            let mut lines = Vec::new();
+            if element.kind.is_service() {
+                lines.push(format!(
+                    "q {} · busy {}/{}",
+                    state.queued, state.in_flight, state.instances
+                ));
+            }
+            let mut done = format!("done {}", c.processed);
+            for (count, word) in [
+                (c.errors, "err"),
+                (c.dead_lettered, "dlq"),
+                (c.dropped, "drop"),
+                (c.duplicates, "dup"),
+            ] {
+                if count > 0 {
+                    done.push_str(&format!(" · {word} {count}"));
+                }
+            }
+            if element.kind.is_service() && (c.processed > 0 || c.errors > 0) {
+                lines.push(done);
+            }
+            if c.requests_ok + c.requests_failed > 0 {
+                lines.push(format!(
+                    "requests ok {} · failed {}",
+                    c.requests_ok, c.requests_failed
+                ));
+            }
+            let mut partitions = Vec::new();
+            if element.kind == ElementKind::Topic
+                && let Some(topic) = self.snapshot.topics.iter().find(|t| t.element == i as u32)
+            {
+                lines.push(format!(
+                    "{} msgs · {} partitions",
+                    topic.end_offsets.iter().sum::<u64>(),
+                    topic.end_offsets.len()
+                ));
+                for group in &topic.groups {
+                    let lag: u64 = group.lag.iter().sum();
+                    partitions.push((format!("{} {lag}", group.group), group.lag.clone()));
+                }
+            }
+            overlay.badges.insert(
+                id.clone(),
+                Badges {
+                    lines,
+                    down: state.down,
+                    degraded: state.slow_factor > 1 || state.failing_rate > 0.0,
+                    alarm: state.stopped || c.dead_lettered > 0,
+                    partitions,
+                },
+            );
+        }
+        self.dots(model, &mut overlay);
+        let chain = self.chain();
+        for id in &chain {
+            if let Some(m) = self.trace.message(*id) {
+                for e in [m.ty, m.source] {
+                    if let Some(id) = self.id(e) {
+                        overlay.highlight.insert(id.clone());
+                    }
+                }
+            }
+        }
+        let mut path: BTreeSet<(ElementId, ElementId)> = BTreeSet::new();
+        for flow in model.flows() {
+            if overlay.highlight.contains(&flow.from) && overlay.highlight.contains(&flow.to) {
+                path.insert((flow.from.clone(), flow.to.clone()));
+            }
+        }
+        overlay.highlight_flows = path;
+        overlay
+    }
+
+    /// Dots for messages on their way: from the producer to the message's
+    /// sticky, then on to where it goes; sampled when there are many.
+    fn dots(&self, model: &Model, overlay: &mut Overlay) {
+        const MAX_DOTS: usize = 250;
+        let now = self.snapshot.now;
+        // Show about the last half second of virtual time, or a few frames' worth.
+        let window = (now - self.last_frame_time.min(now)).clamp(50_000, 500_000);
+        let from_time = now.saturating_sub(window);
+        let recent = self.trace.by_time(from_time, now.saturating_add(1));
+        let count = (recent.end - recent.start) as usize;
+        let stride = count.div_ceil(MAX_DOTS).max(1);
+        let outgoing: BTreeMap<&ElementId, Vec<&ElementId>> = {
+            let mut map: BTreeMap<&ElementId, Vec<&ElementId>> = BTreeMap::new();
+            for flow in model.flows() {
+                map.entry(&flow.from).or_default().push(&flow.to);
+            }
+            map
+        };
+        for id in recent.step_by(stride) {
+            let Some(m) = self.trace.message(id) else {
+                continue;
+            };
+            let (Some(source), Some(ty)) = (self.id(m.source), self.id(m.ty)) else {
+                continue;
+            };
+            let progress = (now - m.time) as f32 / window as f32;
+            let color = type_color(m.ty);
+            let color = if m.flags & FLAG_DEAD_LETTER != 0 {
+                Color32::from_rgb(0xC6, 0x28, 0x28)
+            } else {
+                color
+            };
+            let dot = |from: &ElementId, to: &ElementId, progress: f32| Dot {
+                from: from.clone(),
+                to: to.clone(),
+                progress,
+                color,
+                message: id,
+            };
+            if progress < 0.5 && outgoing.get(source).is_some_and(|t| t.contains(&ty)) {
+                overlay.dots.push(dot(source, ty, progress * 2.0));
+            } else if let Some(targets) = outgoing.get(ty) {
+                let p = if outgoing.get(source).is_some_and(|t| t.contains(&ty)) {
+                    progress * 2.0 - 1.0
+                } else {
+                    progress
+                };
+                for target in targets {
+                    overlay.dots.push(dot(ty, target, p));
+                }
+            }
+        }
+    }
+
+    /// The faults scheduled so far (the model's and those added in this run).
+    pub fn faults(&self) -> &[stormflow_core::model::Fault] {
+        &self.model.faults
+    }
+
+    /// One line describing a message, for lists.
+    pub fn describe(&self, id: MsgId) -> String {
+        let Some(m) = self.trace.message(id) else {
+            return format!("m{id}");
+        };
+        let sync = if m.flags & FLAG_SYNC != 0 {
+            " (sync)"
+        } else {
+            ""
+        };
+        format!(
+            "m{id} {} {}{sync} · key {} · from {} at {}",
+            self.name(m.ty),
+            m.kind.label(),
+            self.key_name(m.key),
+            self.name(m.source),
+            format_duration_us(m.time)
+        )
+    }
+
+    /// A label for a fault kind.
+    pub fn fault_label(kind: &FaultKind) -> String {
+        match kind {
+            FaultKind::Down { for_us } => format!("down {}", format_duration_us(*for_us)),
+            FaultKind::Slow { factor, for_us } => {
+                format!("slow ×{factor} {}", format_duration_us(*for_us))
+            }
+            FaultKind::Failing { rate, for_us } => format!(
+                "failing {:.0}% {}",
+                rate * 100.0,
+                format_duration_us(*for_us)
+            ),
+            FaultKind::Rate { per_sec } => format!("rate {per_sec}/s"),
+            FaultKind::Replay => "replay".into(),
+        }
+    }
+}
+
+/// A stable colour per message type.
+pub fn type_color(ty: u32) -> Color32 {
+    const PALETTE: [Color32; 10] = [
+        Color32::from_rgb(0xE6, 0x19, 0x4B),
+        Color32::from_rgb(0x3C, 0xB4, 0x4B),
+        Color32::from_rgb(0x43, 0x63, 0xD8),
+        Color32::from_rgb(0xF5, 0x82, 0x31),
+        Color32::from_rgb(0x91, 0x1E, 0xB4),
+        Color32::from_rgb(0x42, 0xD4, 0xF4),
+        Color32::from_rgb(0xF0, 0x32, 0xE6),
+        Color32::from_rgb(0xBF, 0xEF, 0x45),
+        Color32::from_rgb(0x46, 0x99, 0x90),
+        Color32::from_rgb(0x9A, 0x63, 0x24),
+    ];
+    PALETTE[(ty as usize).wrapping_mul(7) % PALETTE.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_match_the_engine() {
+        let model = stormflow_core::format::from_ron_str(crate::samples::default_sample().text)
+            .expect("loads");
+        let mut sim =
+            stormflow_core::sim::Sim::new(&model, &stormflow_core::sim::SimOptions::default())
+                .expect("runs");
+        sim.run_until(500_000);
+        let names = KeySpaces::of(&model);
+        for id in 0..sim.trace().len() as u64 {
+            let m = sim.trace().message(id).expect("recorded");
+            assert_eq!(names.name(m.key), sim.key_name(m.key));
+        }
+    }
+}

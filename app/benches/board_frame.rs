@@ -4,8 +4,10 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use stormflow_app::app::StormflowApp;
+use stormflow_app::command::Command;
 use stormflow_app::document::Document;
 use stormflow_app::files::ScriptedDialogs;
+use stormflow_app::run::runner::Speed;
 use stormflow_app::settings::Settings;
 use stormflow_core::synth;
 
@@ -54,5 +56,41 @@ fn board_frame(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, board_frame);
+/// A frame while a ~100-element pipeline runs as fast as the worker can go:
+/// the UI takes in the frame's trace delta, updates the overlay, the dock's
+/// plots and the board. The engine's own work is on the worker thread.
+fn run_frame(c: &mut Criterion) {
+    let mut group = c.benchmark_group("run_frame");
+    group.sample_size(20);
+    group.measurement_time(std::time::Duration::from_secs(3));
+    let mut model = synth::pipeline(32, 4, 200, 20_000);
+    // Keep tracing for the whole measurement, so every frame takes in rows.
+    model.run.trace_limit = 20_000_000;
+    let elements = model.element_count();
+    let ctx = egui::Context::default();
+    let mut app = StormflowApp::with(
+        Settings::default(),
+        Box::new(ScriptedDialogs::default()),
+        None,
+    );
+    app.replace_document(Document::new(model, None));
+    frame(&ctx, &mut app);
+    app.apply(Command::RunSetSpeed(Speed::Max), &ctx);
+    app.apply(Command::RunPlay, &ctx);
+    for _ in 0..10 {
+        frame(&ctx, &mut app);
+    }
+    group.bench_function(BenchmarkId::new("full_speed", elements), |b| {
+        b.iter(|| frame(&ctx, &mut app));
+    });
+    let run = app.run.as_ref().expect("running");
+    eprintln!(
+        "run_frame: after the benchmark the run is at {} us of virtual time with {} messages traced",
+        run.now(),
+        run.trace.len()
+    );
+    group.finish();
+}
+
+criterion_group!(benches, board_frame, run_frame);
 criterion_main!(benches);

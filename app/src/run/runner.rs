@@ -284,7 +284,8 @@ impl Worker {
                     self.anchor = Some((Instant::now(), self.sim.now()));
                 }
                 None => {
-                    return self.report(RunnerEvent::Error(format!("no element `{id}` in the run")));
+                    return self
+                        .report(RunnerEvent::Error(format!("no element `{id}` in the run")));
                 }
             },
             RunnerCommand::RunUntil(t) => {

@@ -1,0 +1,292 @@
+//! Running the board in the app, driven through egui_kittest: the messages
+//! table fills, the trace view tells a message's story, a fault shows on the
+//! badges, the time machine replays exactly, and exports parse.
+
+use std::time::{Duration, Instant};
+
+use egui::{Event, Key, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use stormflow_app::app::StormflowApp;
+use stormflow_app::command::Command;
+use stormflow_app::document::Document;
+use stormflow_app::files::ScriptedDialogs;
+use stormflow_app::run::DockTab;
+use stormflow_app::run::runner::ExportFormat;
+use stormflow_app::settings::Settings;
+use stormflow_core::format;
+use stormflow_core::sim::{Sim, SimOptions};
+
+fn shop() -> stormflow_core::Model {
+    format::load(&stormflow_tests::samples_dir().join("online-shop.ron")).expect("sample loads")
+}
+
+fn harness(dialogs: ScriptedDialogs) -> Harness<'static, StormflowApp> {
+    let mut app = StormflowApp::with(Settings::default(), Box::new(dialogs), None);
+    app.replace_document(Document::new(shop(), None));
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run_steps(2);
+    h
+}
+
+/// Steps frames until `done` holds (the worker runs on its own thread).
+fn wait_until(h: &mut Harness<StormflowApp>, what: &str, done: impl Fn(&StormflowApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    h.step();
+}
+
+fn apply(h: &mut Harness<StormflowApp>, command: Command) {
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(command, &ctx);
+    h.step();
+}
+
+fn run_to(h: &mut Harness<StormflowApp>, seconds: u64) {
+    apply(
+        h,
+        Command::RunSetSpeed(stormflow_app::run::runner::Speed::Max),
+    );
+    apply(h, Command::RunUntil(seconds * 1_000_000));
+    wait_until(h, "the run to reach its time", |app| {
+        app.run
+            .as_ref()
+            .is_some_and(|r| !r.running && r.now() >= seconds * 1_000_000)
+    });
+}
+
+#[test]
+fn run_then_step_fills_the_messages_table() {
+    let mut h = harness(ScriptedDialogs::default());
+    h.key_press(Key::F6);
+    wait_until(&mut h, "a run to start", |app| app.run.is_some());
+    for _ in 0..40 {
+        h.key_press(Key::F6);
+        h.step();
+    }
+    wait_until(&mut h, "messages", |app| {
+        app.run.as_ref().is_some_and(|r| r.trace.len() >= 3)
+    });
+    h.get_by_label("Messages").click();
+    h.run_steps(3);
+    let run = h.state().run.as_ref().expect("running");
+    assert_eq!(run.tab, DockTab::Messages);
+    assert!(run.filtered.len() >= 3, "the table lists the messages");
+    assert!(
+        h.query_all_by_value("m0").count() >= 1,
+        "the first message's row is shown"
+    );
+    // Editing is refused while the run is shown, with the reason.
+    h.key_press(Key::Delete);
+    h.step();
+    apply(&mut h, Command::SelectAll);
+    apply(&mut h, Command::Delete);
+    assert!(
+        h.state()
+            .board
+            .toast_text()
+            .is_some_and(|t| t.contains("Stop"))
+    );
+    assert_eq!(
+        h.state().doc.model().element_count(),
+        shop().element_count()
+    );
+}
+
+#[test]
+fn selecting_a_message_shows_its_causation_chain_as_the_core_computes_it() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 3);
+    let run = h.state().run.as_ref().expect("running");
+    // A message deep in a chain: something Billing emitted.
+    let billing = run.index(&"billing".into()).expect("billing");
+    let deep = (0..run.trace.len() as u64)
+        .filter_map(|id| run.trace.message(id))
+        .find(|m| m.source == billing && m.causation != stormflow_core::sim::NO_MSG)
+        .expect("billing emitted something")
+        .id;
+    apply(&mut h, Command::SelectMessage(deep));
+    h.run_steps(3);
+    let run = h.state().run.as_ref().expect("running");
+    assert_eq!(run.tab, DockTab::Trace);
+    let mut expected = run.trace.ancestors(deep);
+    expected.reverse();
+    assert!(
+        expected.len() >= 3,
+        "customer -> order -> billing: {expected:?}"
+    );
+    assert_eq!(run.chain(), expected);
+    for id in &expected {
+        assert!(
+            h.query_all_by_label_contains(&format!("m{id} ")).count() >= 1,
+            "m{id} is listed"
+        );
+    }
+    // "Why did this happen?" walks one step back.
+    h.get_by_label("Why did this happen? (one step back)")
+        .click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().run.as_ref().and_then(|r| r.selected),
+        Some(expected[expected.len() - 2])
+    );
+    // The path is highlighted on the board.
+    assert!(
+        h.state()
+            .board
+            .overlay
+            .highlight
+            .contains(&"customer".into())
+    );
+}
+
+#[test]
+fn taking_billing_down_grows_its_lag_and_it_recovers_after() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 2);
+    let lag = |h: &Harness<StormflowApp>| -> u64 {
+        let run = h.state().run.as_ref().expect("running");
+        let orders = run.index(&"orders".into()).expect("topic");
+        let billing = run.index(&"billing".into()).expect("billing");
+        run.snapshot
+            .topics
+            .iter()
+            .find(|t| t.element == orders)
+            .and_then(|t| t.groups.iter().find(|g| g.consumer == billing))
+            .map_or(0, |g| g.lag.iter().sum())
+    };
+    // Right-click Billing and take it down from the menu.
+    let board = &h.state().board;
+    let billing = h
+        .state()
+        .doc
+        .model()
+        .element(&"billing".into())
+        .expect("billing")
+        .clone();
+    let at = board
+        .view
+        .screen_from_board(board.canvas())
+        .mul_pos(Pos2::new(
+            billing.pos.x as f32 + 60.0,
+            billing.pos.y as f32 + 40.0,
+        ));
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: at,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+    h.get_by_label_contains("Take down for").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().doc.model().faults.len(),
+        1,
+        "recorded in the model's fault schedule"
+    );
+    run_to(&mut h, 8);
+    let during = lag(&h);
+    assert!(
+        during > 40,
+        "billing's lag grows while it is down: {during}"
+    );
+    let badge = &h.state().board.overlay.badges[&"orders".into()];
+    assert!(badge.partitions.iter().any(|(group, lags)| group.starts_with("billing") && lags.iter().sum::<u64>() == during));
+    assert!(h.state().board.overlay.badges[&"billing".into()].down);
+    // Down from 2 s to 12 s; Billing drains about 24 orders/s faster than
+    // they arrive, so the backlog is gone well before 30 s.
+    run_to(&mut h, 30);
+    // Without the fault, Billing's lag hovers between 0 and about 11 (each
+    // order waits on a 20-120 ms payment call): back to that level.
+    let after = lag(&h);
+    assert!(
+        after <= 12 && after * 4 < during,
+        "and drains after it comes back: {during} -> {after}"
+    );
+}
+
+#[test]
+fn scrubbing_back_gives_the_counters_of_a_fresh_run_stopped_there() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 6);
+    apply(&mut h, Command::RunSeek(2_500_000));
+    wait_until(&mut h, "the replay", |app| {
+        app.run.as_ref().is_some_and(|r| r.now() == 2_500_000)
+    });
+    let mut fresh = Sim::new(&shop(), &SimOptions::default()).expect("runs");
+    fresh.run_until(2_500_000);
+    let run = h.state().run.as_ref().expect("running");
+    let counters: Vec<_> = run
+        .snapshot
+        .elements
+        .iter()
+        .map(|e| e.counters.clone())
+        .collect();
+    let expected: Vec<_> = fresh
+        .snapshot()
+        .elements
+        .iter()
+        .map(|e| e.counters.clone())
+        .collect();
+    assert_eq!(counters, expected);
+    assert_eq!(
+        run.trace.digest(),
+        fresh.trace().digest(),
+        "the mirror is the trace of a fresh run"
+    );
+}
+
+#[test]
+fn exports_write_files_that_parse() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths: Vec<_> = ["perfetto.json", "otlp.json", "metrics.csv", "metrics.json"]
+        .iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    let dialogs = ScriptedDialogs {
+        saves: paths.iter().cloned().collect(),
+        ..ScriptedDialogs::default()
+    };
+    let mut h = harness(dialogs);
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 2);
+    for format in [
+        ExportFormat::Chrome,
+        ExportFormat::Otlp,
+        ExportFormat::MetricsCsv,
+        ExportFormat::MetricsJson,
+    ] {
+        apply(&mut h, Command::RunExport(format));
+    }
+    wait_until(&mut h, "the exports", |_| {
+        paths.iter().all(|p| p.exists())
+            && std::fs::read(&paths[3]).is_ok_and(|b| b.ends_with(b"\n"))
+    });
+    let json = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).expect("written")).expect("valid JSON")
+    };
+    assert!(json(&paths[0])["traceEvents"].is_array());
+    assert!(json(&paths[1])["resourceSpans"][0]["scopeSpans"][0]["spans"].is_array());
+    let csv = std::fs::read_to_string(&paths[2]).expect("written");
+    assert!(csv.starts_with("element,kind,in,out,processed"));
+    assert!(csv.lines().any(|l| l.starts_with("billing,aggregate,")));
+    let metrics = json(&paths[3]);
+    assert_eq!(metrics["virtual_time_us"], 2_000_000);
+    assert!(metrics["trace_hash"].is_string());
+}

@@ -72,3 +72,67 @@ fn saving_into_a_read_only_directory_leaves_the_old_file_intact() {
     let leftovers = std::fs::read_dir(dir.path()).expect("list").count();
     assert_eq!(leftovers, 1, "no temporary file is left behind");
 }
+
+#[test]
+fn every_sample_runs_to_its_horizon_with_conservation_holding() {
+    use stormflow_core::sim::{Sim, SimOptions};
+    for file in sample_files() {
+        let model = format::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let mut sim = Sim::new(&model, &SimOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let step = (model.run.horizon_us / 20).max(1);
+        let mut t = 0;
+        while t < model.run.horizon_us {
+            t = (t + step).min(model.run.horizon_us);
+            sim.run_until(t);
+            let totals = sim.totals();
+            assert!(
+                totals.conserved(),
+                "{} at {t} us: {totals:?}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_sample_says_what_to_try_and_its_tour_points_at_real_elements() {
+    for file in sample_files() {
+        let model = format::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            model.notes.contains("Try"),
+            "{}: the notes say what to try",
+            file.display()
+        );
+        for step in &model.tour {
+            if let Some(id) = &step.element {
+                assert!(
+                    model.contains(id),
+                    "{}: tour step names `{id}`",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_app_carries_every_sample_on_disk() {
+    let built_in: Vec<&str> = stormflow_app::samples::SAMPLES
+        .iter()
+        .map(|s| s.file)
+        .collect();
+    for file in sample_files() {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a file name");
+        assert!(
+            built_in.contains(&name),
+            "{name} is not in app/src/samples.rs"
+        );
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let sample = stormflow_app::samples::sample(name).expect("built in");
+        assert_eq!(sample.text, text, "{name}: the built-in copy is the file");
+    }
+}

@@ -229,3 +229,88 @@ fn run_refuses_a_model_with_errors_and_bad_arguments_clearly() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown unit"), "{stderr}");
 }
+
+#[test]
+fn compare_shows_the_purchase_pair_decoupled_and_resilient() {
+    let command = sample("purchase-event-command.ron");
+    let first = sample("purchase-event-first.ron");
+    let output = stormflow(&[
+        "compare",
+        command.to_str().expect("utf-8"),
+        first.to_str().expect("utf-8"),
+        "--fault",
+        "shipping@10s+10s",
+        "--until",
+        "40s",
+        "--json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (ec, ef) = (&report["models"][0], &report["models"][1]);
+    for key in [
+        "file",
+        "emitter_coupling",
+        "sync_depth",
+        "change_impact",
+        "latency_p50_us",
+        "latency_p99_us",
+        "failed_during_outage",
+        "queued_during_outage",
+        "recovery_us",
+        "messages",
+        "consistency_window_p99_us",
+    ] {
+        assert!(
+            ec.get(key).is_some() && ef.get(key).is_some(),
+            "missing {key}"
+        );
+    }
+    // Five downstream services, called synchronously; none known to the event-first emitter.
+    assert_eq!(ec["emitter_coupling"], 5);
+    assert_eq!(ec["change_impact"], 5);
+    assert_eq!(ef["emitter_coupling"], 0);
+    assert_eq!(ef["change_impact"], 0);
+    assert!(ec["sync_depth"].as_u64() > ef["sync_depth"].as_u64());
+    // Under the outage, event-command fails requests; event-first fails none and queues, then drains.
+    assert!(
+        ec["failed_during_outage"].as_u64().expect("number") >= 100,
+        "{ec}"
+    );
+    assert_eq!(ef["failed_during_outage"], 0, "{ef}");
+    assert!(
+        ef["queued_during_outage"].as_u64().expect("number") >= 100,
+        "{ef}"
+    );
+    assert!(
+        ef["recovery_us"].as_u64().is_some(),
+        "the queue drains after the outage: {ef}"
+    );
+    // Without --json, the table reads side by side.
+    let output = stormflow(&[
+        "compare",
+        command.to_str().expect("utf-8"),
+        first.to_str().expect("utf-8"),
+        "--fault",
+        "shipping@10s+10s",
+    ]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("emitter coupling") && text.contains("purchase-event-first.ron"),
+        "{text}"
+    );
+    // A fault on an element one model lacks is a clear error.
+    let output = stormflow(&[
+        "compare",
+        command.to_str().expect("utf-8"),
+        first.to_str().expect("utf-8"),
+        "--fault",
+        "nowhere@1s+1s",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere"));
+}

@@ -9,6 +9,7 @@ pub mod model;
 pub use check::{Problem, Rule, Severity, check};
 pub use format::{FormatError, LoadError, SaveError};
 pub use model::{Element, ElementId, ElementKind, Flow, FlowKind, Model};
+pub mod compare;
 pub mod edit;
 pub mod layout;
 pub mod sim;

@@ -1323,8 +1323,13 @@ impl Sim {
                 }
             }
             ReplyTo::Source { call } => match self.source_calls.remove(&call) {
-                Some((source, _)) => {
+                Some((source, asked)) => {
                     self.totals.processed += 1;
+                    let waited = self.now.saturating_sub(asked);
+                    self.nodes[source as usize]
+                        .metrics
+                        .request_latency
+                        .record(waited);
                     let counters = &mut self.nodes[source as usize].metrics.counters;
                     if error.is_some() {
                         counters.requests_failed += 1;
@@ -2419,9 +2424,20 @@ impl Sim {
                     .collect(),
             })
             .collect();
+        let (latency_p50_us, latency_p99_us) = self.headline_latency();
+        let consistency_p99_us = self
+            .nodes
+            .iter()
+            .filter(|n| n.kind == ElementKind::ReadModel)
+            .map(|n| n.metrics.consistency.quantile(0.99))
+            .max()
+            .unwrap_or(0);
         Snapshot {
             now: self.now,
             totals: self.totals(),
+            latency_p50_us,
+            latency_p99_us,
+            consistency_p99_us,
             elements,
             topics,
             operators: self.operator_states(),
@@ -2429,6 +2445,37 @@ impl Sim {
             trace_truncated_at: self.trace.truncated_at(),
             events: self.events_done,
         }
+    }
+
+    /// The run's headline latency (p50, p99): the sources' requests, waited
+    /// for end to end, if any source asks; else the slowest element's
+    /// end-to-end latency (the last hop of the longest chain).
+    pub fn headline_latency(&self) -> (Time, Time) {
+        let asked = self
+            .nodes
+            .iter()
+            .filter(|n| n.metrics.request_latency.count() > 0);
+        let requests = asked
+            .map(|n| {
+                (
+                    n.metrics.request_latency.quantile(0.5),
+                    n.metrics.request_latency.quantile(0.99),
+                )
+            })
+            .max_by_key(|(_, p99)| *p99);
+        requests.unwrap_or_else(|| {
+            self.nodes
+                .iter()
+                .filter(|n| n.metrics.latency.count() > 0)
+                .map(|n| {
+                    (
+                        n.metrics.latency.quantile(0.5),
+                        n.metrics.latency.quantile(0.99),
+                    )
+                })
+                .max_by_key(|(_, p99)| *p99)
+                .unwrap_or((0, 0))
+        })
     }
 
     /// Inspectable state of processors and read models.

@@ -123,6 +123,8 @@ pub struct ElementMetrics {
     pub latency: Latency,
     /// For a read model: from an event's production to the view showing it.
     pub consistency: Latency,
+    /// For a source: from a request (query or call) to its answer.
+    pub request_latency: Latency,
     /// Why deliveries were dropped here, with counts.
     pub drop_reasons: BTreeMap<String, u64>,
 }

@@ -213,6 +213,12 @@ pub struct Snapshot {
     pub now: Time,
     /// Totals.
     pub totals: Totals,
+    /// Headline latency p50: the sources' requests, else the slowest element.
+    pub latency_p50_us: Time,
+    /// Headline latency p99.
+    pub latency_p99_us: Time,
+    /// The largest consistency-window p99 over the read models.
+    pub consistency_p99_us: Time,
     /// Per element, by element index (elements in id order).
     pub elements: Vec<ElementState>,
     /// Per topic.

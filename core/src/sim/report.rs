@@ -26,11 +26,18 @@ pub struct ElementReport {
     pub service_time_us: Percentiles,
     /// End-to-end latency percentiles (from the root of each chain).
     pub latency_us: Percentiles,
+    /// For a source: how long its requests waited for their answers.
+    #[serde(skip_serializing_if = "is_empty")]
+    pub request_latency_us: Percentiles,
     /// Lag per consumer group on each topic it reads, by `topic/group`.
     pub lag: BTreeMap<String, u64>,
     /// Why deliveries were dropped here.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub drop_reasons: BTreeMap<String, u64>,
+}
+
+fn is_empty(p: &Percentiles) -> bool {
+    p.count == 0
 }
 
 /// One read model's figures.
@@ -104,6 +111,7 @@ impl Sim {
                     in_flight: u64::from(state.in_flight),
                     service_time_us: metrics.service_time.summary(),
                     latency_us: metrics.latency.summary(),
+                    request_latency_us: metrics.request_latency.summary(),
                     lag,
                     drop_reasons: metrics.drop_reasons.clone(),
                 },

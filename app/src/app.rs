@@ -10,7 +10,8 @@ use stormflow_core::{Severity, edit, format, layout};
 
 use crate::board::{self, BoardState, Hit};
 use crate::cli::GuiArgs;
-use crate::command::{ACTIONS, Command, PanelKind};
+use crate::command::{ACTIONS, Command, ComparisonSource, PanelKind};
+use crate::comparison::ComparisonView;
 use crate::document::{Document, Gesture};
 use crate::files::{FileDialogs, NativeDialogs, Recovered, Recovery, state_dir};
 use crate::gui::ScreenshotJob;
@@ -57,6 +58,10 @@ pub struct StormflowApp {
     pub screenshot: Option<ScreenshotJob>,
     /// The run shown on the board, if any.
     pub run: Option<RunView>,
+    /// Two boards side by side, if open.
+    pub comparison: Option<ComparisonView>,
+    /// The guided tour's current step.
+    pub tour_step: usize,
     /// `--run-until`: the virtual time a screenshot waits for.
     pub screenshot_run_until: Option<u64>,
     /// Asking before unsaved changes are lost.
@@ -177,6 +182,8 @@ impl StormflowApp {
             recovery,
             screenshot: None,
             run: None,
+            comparison: None,
+            tour_step: 0,
             screenshot_run_until: None,
             confirm_discard: None,
             load_error: None,
@@ -262,6 +269,7 @@ impl StormflowApp {
     /// Shows `doc` in place of the open board (nothing asks about unsaved changes).
     pub fn replace_document(&mut self, doc: Document) {
         self.run = None;
+        self.tour_step = 0;
         self.doc = doc;
         self.board.selection.clear();
         self.board.editing = None;
@@ -758,6 +766,67 @@ impl StormflowApp {
                     run.scroll_to_selected = true;
                 }
             }
+            Command::TourGo(step) => {
+                self.tour_step = step.min(self.doc.model().tour.len().saturating_sub(1));
+                let element = self
+                    .doc
+                    .model()
+                    .tour
+                    .get(self.tour_step)
+                    .and_then(|t| t.element.clone());
+                if let Some(id) = element {
+                    self.board.request_center(id);
+                }
+            }
+            Command::OpenComparison(left, right) => {
+                let resolve =
+                    |app: &mut Self, source: ComparisonSource| -> Result<(String, Model), String> {
+                        match source {
+                            ComparisonSource::Sample(file) => {
+                                let sample = crate::samples::sample(file)
+                                    .ok_or_else(|| format!("no sample {file}"))?;
+                                let model =
+                                    format::from_ron_str(sample.text).map_err(|e| e.to_string())?;
+                                Ok((file.to_string(), model))
+                            }
+                            ComparisonSource::Path(path) => {
+                                let model = format::load(&path).map_err(|e| e.to_string())?;
+                                let name = path.file_name().map_or_else(
+                                    || path.display().to_string(),
+                                    |n| n.to_string_lossy().into_owned(),
+                                );
+                                Ok((name, model))
+                            }
+                            ComparisonSource::Current => {
+                                let name = app
+                                    .doc
+                                    .path
+                                    .as_ref()
+                                    .and_then(|p| p.file_name())
+                                    .map_or_else(
+                                        || app.doc.display_name(),
+                                        |n| n.to_string_lossy().into_owned(),
+                                    );
+                                Ok((name, app.doc.model().clone()))
+                            }
+                        }
+                    };
+                let opened = resolve(self, left).and_then(|a| {
+                    let b = resolve(self, right)?;
+                    let seed = a.1.run.seed;
+                    ComparisonView::open(a, b, seed)
+                });
+                match opened {
+                    Ok(view) => {
+                        self.run = None;
+                        self.comparison = Some(view);
+                    }
+                    Err(error) => {
+                        self.load_error = Some(format!("The boards cannot be compared:\n\n{error}"))
+                    }
+                }
+            }
+            Command::CloseComparison => self.comparison = None,
             Command::SetCurrentKind { kind, pivotal } => {
                 self.board.current_kind = kind;
                 self.board.current_pivotal = pivotal;
@@ -1004,6 +1073,33 @@ impl StormflowApp {
                             sample.title,
                             Command::OpenSample(sample.file),
                         );
+                    }
+                });
+                ui.menu_button("Compare side by side", |ui| {
+                    let (a, b) = crate::samples::PURCHASE_PAIR;
+                    if ui
+                        .button("Purchase: event-command vs event-first")
+                        .clicked()
+                    {
+                        commands.push(Command::OpenComparison(
+                            ComparisonSource::Sample(a),
+                            ComparisonSource::Sample(b),
+                        ));
+                        ui.close();
+                    }
+                    if ui.button("This board with a file…").clicked() {
+                        let directory = self
+                            .doc
+                            .path
+                            .as_ref()
+                            .and_then(|p| p.parent().map(Path::to_path_buf));
+                        if let Some(path) = self.dialogs.pick_open(directory.as_deref()) {
+                            commands.push(Command::OpenComparison(
+                                ComparisonSource::Current,
+                                ComparisonSource::Path(path),
+                            ));
+                        }
+                        ui.close();
                     }
                 });
                 ui.separator();
@@ -1407,6 +1503,26 @@ impl StormflowApp {
             self.problems_revision = Some(self.doc.revision());
         }
         let mut commands = self.input(&ctx);
+        if let Some(comparison) = &mut self.comparison {
+            comparison.poll();
+            ctx.request_repaint_after(std::time::Duration::from_millis(if comparison.running() {
+                16
+            } else {
+                100
+            }));
+            egui::Panel::top("menu").show(ui, |ui| {
+                commands.extend(self.menu_bar(ui));
+            });
+            if let Some(comparison) = &mut self.comparison {
+                commands.extend(comparison.ui(ui));
+            }
+            commands.extend(self.modals(&ctx));
+            for command in commands {
+                self.apply(command, &ctx);
+            }
+            return;
+        }
+
         if let Some(run) = &mut self.run {
             run.poll();
             self.board.overlay = run.overlay(self.doc.model());
@@ -1415,8 +1531,19 @@ impl StormflowApp {
             } else {
                 ctx.request_repaint_after(std::time::Duration::from_millis(100));
             }
-        } else if self.board.overlay.read_only.is_some() {
+        } else if self.board.overlay.read_only.is_some() || !self.board.overlay.highlight.is_empty()
+        {
             self.board.overlay = board::Overlay::default();
+        }
+        // The tour's element stands out.
+        if let Some(id) = self
+            .doc
+            .model()
+            .tour
+            .get(self.tour_step)
+            .and_then(|t| t.element.clone())
+        {
+            self.board.overlay.highlight.insert(id);
         }
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -1462,6 +1589,18 @@ impl StormflowApp {
                 .resizable(true)
                 .default_size(270.0)
                 .show(ui, |ui| {
+                    if !self.doc.model().tour.is_empty() {
+                        let now = self.run.as_ref().map(RunView::now);
+                        egui::Frame::group(ui.style()).show(ui, |ui| {
+                            commands.extend(crate::panels::tour::tour_ui(
+                                ui,
+                                self.doc.model(),
+                                self.tour_step,
+                                now,
+                            ));
+                        });
+                        ui.add_space(6.0);
+                    }
                     commands.extend(inspector_ui(
                         ui,
                         self.doc.model(),

@@ -21,6 +21,17 @@ pub enum PanelKind {
     Problems,
 }
 
+/// Where a board of a comparison comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ComparisonSource {
+    /// A built-in sample, by file name.
+    Sample(&'static str),
+    /// A file.
+    Path(PathBuf),
+    /// The board open now.
+    Current,
+}
+
 /// A user action.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -177,6 +188,12 @@ pub enum Command {
     InjectFault(stormflow_core::model::Fault),
     /// Select a message of the run and show its story.
     SelectMessage(u64),
+    /// Show step N of the board's guided tour.
+    TourGo(usize),
+    /// Open two boards side by side, run in lockstep (left, right).
+    OpenComparison(ComparisonSource, ComparisonSource),
+    /// Close the side-by-side view.
+    CloseComparison,
     /// Set the kind that double-click creates.
     SetCurrentKind {
         /// The kind.

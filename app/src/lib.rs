@@ -7,6 +7,7 @@ pub mod app;
 pub mod board;
 pub mod cli;
 pub mod command;
+pub mod comparison;
 pub mod document;
 pub mod files;
 pub mod fonts;

@@ -40,6 +40,8 @@ pub struct Emphasis {
     pub highlighted: bool,
     /// Problems on this element: (errors, warnings).
     pub problems: (usize, usize),
+    /// Show an event's message pattern (EN, ECS, ES) on it.
+    pub show_pattern: bool,
 }
 
 /// Draws one element into `rect` (screen space) at `zoom`.
@@ -109,10 +111,9 @@ pub fn element(
             element.operator().symbol(),
             element.operator().label()
         ),
-        ElementKind::Event => match &element.event {
-            Some(spec) => format!("event · {}", spec.pattern.tag()),
-            None => "event".to_string(),
-        },
+        ElementKind::Event if emphasis.show_pattern => {
+            format!("event · {}", element.event_or_default().pattern.tag())
+        }
         _ => kind.label().to_string(),
     };
     let tag_font = FontId::proportional((10.0 * zoom).max(6.0));

@@ -885,6 +885,7 @@ impl BoardState {
             hovered: hovered_id == Some(id),
             highlighted: self.overlay.highlight.contains(id),
             problems: self.problem_counts.get(id).copied().unwrap_or((0, 0)),
+            show_pattern: model.level != stormflow_core::model::Level::BigPicture,
         };
         for i in 0..frames {
             let rect = screen_rect(i);

@@ -4,3 +4,4 @@ pub mod inspector;
 pub mod overlays;
 pub mod palette;
 pub mod problems;
+pub mod tour;

@@ -5,7 +5,7 @@ use egui::{Color32, Key, RichText, Stroke, StrokeKind, vec2};
 use stormflow_core::model::ElementKind;
 
 use crate::board::draw;
-use crate::command::{ACTIONS, Command, GESTURES, shortcut_text};
+use crate::command::{ACTIONS, Command, ComparisonSource, GESTURES, shortcut_text};
 use crate::samples::SAMPLES;
 
 /// The legend: every kind in its colour, as workshops print it.
@@ -120,6 +120,12 @@ impl CommandPalette {
                 Command::OpenSample(sample.file),
             ));
         }
+        let (a, b) = crate::samples::PURCHASE_PAIR;
+        entries.push((
+            "Compare side by side: purchase event-command vs event-first".to_string(),
+            String::new(),
+            Command::OpenComparison(ComparisonSource::Sample(a), ComparisonSource::Sample(b)),
+        ));
         for path in recent {
             entries.push((
                 format!("Open recent: {}", path.display()),

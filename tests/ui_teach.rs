@@ -1,0 +1,102 @@
+//! Teaching views, driven through egui_kittest: the purchase pair side by
+//! side, and a sample's guided tour.
+
+use std::time::{Duration, Instant};
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use stormflow_app::app::StormflowApp;
+use stormflow_app::files::ScriptedDialogs;
+use stormflow_app::settings::Settings;
+
+fn harness() -> Harness<'static, StormflowApp> {
+    let app = StormflowApp::with(
+        Settings::default(),
+        Box::new(ScriptedDialogs::default()),
+        None,
+    );
+    let mut h = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run_steps(2);
+    h
+}
+
+#[test]
+fn the_purchase_pair_opens_side_by_side_from_the_command_palette() {
+    let mut h = harness();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::K);
+    h.run_steps(2);
+    h.event(egui::Event::Text("side by side".into()));
+    h.run_steps(2);
+    h.key_press(Key::Enter);
+    h.run_steps(4);
+    let comparison = h
+        .state()
+        .comparison
+        .as_ref()
+        .expect("the comparison is open");
+    assert_eq!(comparison.panes[0].name, "purchase-event-command.ron");
+    assert_eq!(comparison.panes[1].name, "purchase-event-first.ron");
+    assert_eq!(
+        h.query_all_by_label("Purchasing App").count(),
+        2,
+        "both boards are shown"
+    );
+    h.get_by_label("▶ Run both").click();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h
+        .state()
+        .comparison
+        .as_ref()
+        .is_some_and(|c| c.panes.iter().any(|p| p.run.now() < 500_000))
+    {
+        assert!(Instant::now() < deadline, "both runs advance");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let comparison = h.state().comparison.as_ref().expect("open");
+    let (a, b) = (comparison.panes[0].run.now(), comparison.panes[1].run.now());
+    assert!(a.abs_diff(b) < 200_000, "in lockstep: {a} vs {b}");
+    h.get_by_label("✕ Close").click();
+    h.run_steps(3);
+    assert!(h.state().comparison.is_none());
+}
+
+#[test]
+fn the_tour_advances_and_does_what_its_step_says() {
+    let mut h = harness();
+    h.state_mut().open_sample("purchase-event-first.ron");
+    h.run_steps(3);
+    h.get_by_label_contains("step 1 of 4");
+    assert!(
+        h.state()
+            .board
+            .overlay
+            .highlight
+            .contains(&"purchasing-app".into()),
+        "the step's element is highlighted"
+    );
+    h.get_by_label("Next ▶").click();
+    h.run_steps(3);
+    assert_eq!(h.state().tour_step, 1);
+    h.get_by_label_contains("step 2 of 4");
+    h.get_by_label("Next ▶").click();
+    h.run_steps(3);
+    h.get_by_label("◀ Back").click();
+    h.run_steps(3);
+    assert_eq!(h.state().tour_step, 1);
+    h.get_by_label("Next ▶").click();
+    h.run_steps(3);
+    // Step 3 asks to take Shipping down: its button starts the run and schedules it.
+    h.get_by_label_contains("Do it: take it down for 10s")
+        .click();
+    h.run_steps(3);
+    assert!(h.state().run.is_some(), "the run started");
+    let faults = &h.state().doc.model().faults;
+    assert_eq!(faults.len(), 1);
+    assert_eq!(faults[0].element.as_str(), "shipping");
+}

@@ -591,11 +591,7 @@ fn compare_files(
                 .map_or("not recovered".into(), format_duration_us),
         ),
         ("messages", x.messages.to_string(), y.messages.to_string()),
-        (
-            "consistency window p99",
-            format_duration_us(x.consistency_window_p99_us),
-            format_duration_us(y.consistency_window_p99_us),
-        ),
+        ("consistency window p99", consistency(x), consistency(y)),
     ];
     let width = rows
         .iter()
@@ -625,4 +621,11 @@ fn write_model(path: &Path, model: &stormflow_core::Model) -> anyhow::Result<()>
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// A model's consistency window as the comparison table shows it.
+fn consistency(figures: &stormflow_core::compare::Figures) -> String {
+    figures
+        .consistency_window_p99_us
+        .map_or_else(|| "no read model".to_string(), format_duration_us)
 }

@@ -304,11 +304,7 @@ impl ComparisonView {
                     recovery(b, &self.panes[1]),
                 ),
                 ("messages", a.messages.to_string(), b.messages.to_string()),
-                (
-                    "consistency window p99",
-                    format_duration_us(a.consistency_window_p99_us),
-                    format_duration_us(b.consistency_window_p99_us),
-                ),
+                ("consistency window p99", consistency(a), consistency(b)),
             ]
         };
         TableBuilder::new(ui)
@@ -342,4 +338,11 @@ impl ComparisonView {
                 }
             });
     }
+}
+
+/// A model's consistency window as the comparison table shows it.
+fn consistency(figures: &Figures) -> String {
+    figures
+        .consistency_window_p99_us
+        .map_or_else(|| "no read model".to_string(), format_duration_us)
 }

@@ -12,14 +12,16 @@ use crate::cli::GuiArgs;
 
 /// Opens the window and runs until it closes.
 pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
-        let (w, h) = args.size;
+    let (w, h) = args.size;
     let screenshot = args.screenshot.clone();
     // eframe restores the saved window geometry even when it does not save
     // it: a screenshot run gets its own, empty place for state, so it takes
     // the size asked for and leaves the user's settings alone.
-        // (eframe saves it from a background thread after the window closes, so
+    // (eframe saves it from a background thread after the window closes, so
     // it is cleared when the next screenshot run starts, not at exit.)
-    let scratch_state = screenshot.as_ref().map(|_| std::env::temp_dir().join("stormflow-screenshot-state"));
+    let scratch_state = screenshot
+        .as_ref()
+        .map(|_| std::env::temp_dir().join("stormflow-screenshot-state"));
     if let Some(dir) = &scratch_state {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -30,13 +32,13 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
             .with_inner_size([w as f32, h as f32])
             .with_min_inner_size([640.0, 420.0])
             .with_drag_and_drop(true),
-                persist_window: screenshot.is_none(),
+        persist_window: screenshot.is_none(),
         persistence_path: scratch_state.clone(),
         ..Default::default()
     };
     let outcome: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let outcome_for_app = outcome.clone();
-        let run = eframe::run_native(
+    let run = eframe::run_native(
         "Stormflow",
         options,
         Box::new(move |cc| {
@@ -47,7 +49,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
             Ok(Box::new(app))
         }),
     )
-            .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"));
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"));
     run?;
     if screenshot.is_some() {
         let result = outcome

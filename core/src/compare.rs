@@ -300,8 +300,9 @@ pub struct Figures {
     pub recovery_us: Option<Micros>,
     /// Messages produced.
     pub messages: u64,
-    /// The largest consistency-window p99 over the read models.
-    pub consistency_window_p99_us: Micros,
+    /// The largest consistency-window p99 over the read models (none: the
+    /// model has no read model; `null` in JSON).
+    pub consistency_window_p99_us: Option<Micros>,
 }
 
 impl Figures {

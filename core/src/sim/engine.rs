@@ -2430,8 +2430,7 @@ impl Sim {
             .iter()
             .filter(|n| n.kind == ElementKind::ReadModel)
             .map(|n| n.metrics.consistency.quantile(0.99))
-            .max()
-            .unwrap_or(0);
+            .max();
         Snapshot {
             now: self.now,
             totals: self.totals(),

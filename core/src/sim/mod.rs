@@ -217,8 +217,9 @@ pub struct Snapshot {
     pub latency_p50_us: Time,
     /// Headline latency p99.
     pub latency_p99_us: Time,
-    /// The largest consistency-window p99 over the read models.
-    pub consistency_p99_us: Time,
+    /// The largest consistency-window p99 over the read models (none: the
+    /// model has no read model).
+    pub consistency_p99_us: Option<Time>,
     /// Per element, by element index (elements in id order).
     pub elements: Vec<ElementState>,
     /// Per topic.

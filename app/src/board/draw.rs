@@ -44,6 +44,12 @@ pub struct Emphasis {
     pub show_pattern: bool,
 }
 
+/// The smallest size, in points, a sticky's name is drawn at.
+const NAME_MIN_PX: f32 = 8.0;
+
+/// The zoom below which a sticky shows its name without the kind tag.
+const TAG_MIN_ZOOM: f32 = 0.45;
+
 /// Draws one element into `rect` (screen space) at `zoom`.
 pub fn element(
     painter: &Painter,
@@ -120,17 +126,22 @@ pub fn element(
     let tag_color = ink.gamma_multiply(0.7);
     let text_rotation = Rot2::from_angle(angle);
     let rotate = |p: Pos2| rect.center() + text_rotation * (p - rect.center());
-    if kind != ElementKind::Topic {
+    // Below TAG_MIN_ZOOM the tag would be bigger than the gap above the
+    // name; the colour says the kind there, and the name gets the room.
+    let mut tag_height = 0.0;
+    if kind != ElementKind::Topic && zoom >= TAG_MIN_ZOOM {
         let galley = painter.layout_no_wrap(tag, tag_font, tag_color);
+        tag_height = galley.size().y.max(14.0 * zoom);
         painter.add(TextShape::new(rotate(inner.min), galley, tag_color).with_angle(angle));
     }
     if kind == ElementKind::Actor {
-        actor_glyph(
-            painter,
-            pos2(inner.right() - 8.0 * zoom, inner.top() + 9.0 * zoom),
-            zoom,
-            ink,
-        );
+        // Beside the tag, or in the bottom corner when the name has the top.
+        let y = if tag_height > 0.0 {
+            inner.top() + 9.0 * zoom
+        } else {
+            inner.bottom() - 9.0 * zoom
+        };
+        actor_glyph(painter, pos2(inner.right() - 8.0 * zoom, y), zoom, ink);
     }
     if element.pivotal {
         painter.rect_filled(
@@ -148,19 +159,18 @@ pub fn element(
     } else {
         14.0
     };
-    let font = FontId::proportional(name_size * zoom);
-    let top = if kind == ElementKind::Topic {
-        inner.top()
-    } else {
-        inner.top() + 14.0 * zoom
-    };
+    // A floor keeps names readable on a fitted board; they wrap and elide
+    // within the sticky instead of shrinking past it.
+    let font_size = (name_size * zoom).max(NAME_MIN_PX);
+    let font = FontId::proportional(font_size);
+    let top = inner.top() + tag_height;
     let width = if kind == ElementKind::Topic {
         inner.width() - 18.0 * zoom
     } else {
         inner.width()
     };
     let mut job = egui::text::LayoutJob::simple(element.name.clone(), font, ink, width.max(1.0));
-    job.wrap.max_rows = ((inner.bottom() - top) / (name_size * zoom * 1.25))
+    job.wrap.max_rows = ((inner.bottom() - top) / (font_size * 1.25))
         .floor()
         .max(1.0) as usize;
     let galley = painter.layout_job(job);
@@ -257,7 +267,13 @@ fn frame(
         } else {
             Color32::from_gray(60)
         };
-        let label = format!("{} · {}", element.kind.label(), element.name);
+        // A swimlane is named by its actor or phase alone; a context says
+        // what it is, since its boundary is a design decision.
+        let label = if element.kind == ElementKind::Swimlane {
+            element.name.clone()
+        } else {
+            format!("{} · {}", element.kind.label(), element.name)
+        };
         painter.text(
             rect.min + vec2(10.0, 8.0) * zoom.max(0.6),
             Align2::LEFT_TOP,

@@ -3,8 +3,16 @@
 //! the one place that records undo.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use stormflow_core::{Model, Problem, check};
+
+/// Revisions are unique across documents, so a view's cache of one
+/// document never passes for another's (a new board after a fresh one).
+fn next_revision() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Undo steps kept; older ones are forgotten.
 pub const MAX_UNDO: usize = 100;
@@ -47,6 +55,7 @@ impl Document {
     /// A document for a model that is already saved at `path` (or not, if none).
     pub fn new(model: Model, path: Option<PathBuf>) -> Self {
         let problems = check(&model);
+        let revision = next_revision();
         Self {
             model,
             path,
@@ -55,9 +64,9 @@ impl Document {
             saved_id: 0,
             undo: Vec::new(),
             redo: Vec::new(),
-            revision: 0,
+            revision,
             problems,
-            problems_revision: 0,
+            problems_revision: revision,
         }
     }
 
@@ -112,7 +121,7 @@ impl Document {
                     self.state_id = self.new_state_id();
                 }
                 self.redo.clear();
-                self.revision += 1;
+                self.revision = next_revision();
             }
             Ok(_) => {}
             Err(_) => self.model = before,
@@ -146,7 +155,7 @@ impl Document {
             gesture: None,
         });
         self.state_id = step.before_id;
-        self.revision += 1;
+        self.revision = next_revision();
         Some(step.label)
     }
 
@@ -161,7 +170,7 @@ impl Document {
             gesture: None,
         });
         self.state_id = step.before_id;
-        self.revision += 1;
+        self.revision = next_revision();
         Some(step.label)
     }
 
@@ -175,7 +184,8 @@ impl Document {
         self.redo.last().map(|s| s.label.as_str())
     }
 
-    /// Counts a change; views use it to know when to redo derived work.
+    /// Changes with every change to the model and is never shared with
+    /// another document; views use it to know when to redo derived work.
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -234,6 +244,20 @@ mod tests {
             ))
         })
         .expect("fresh id");
+    }
+
+    #[test]
+    fn no_two_documents_share_a_revision() {
+        // A view caches by revision: a new board must not pass for the
+        // untouched one it replaces.
+        let (mut a, b) = (doc(), doc());
+        assert_ne!(a.revision(), b.revision());
+        let before = a.revision();
+        add(&mut a, "a");
+        assert_ne!(a.revision(), before);
+        assert_ne!(a.revision(), b.revision());
+        a.undo();
+        assert_ne!(a.revision(), before, "undo is a change views must see");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use stormflow_app::app::StormflowApp;
 use stormflow_app::document::Document;
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::settings::Settings;
-use stormflow_core::model::{Element, ElementKind, Flow, FlowKind, Pos};
+use stormflow_core::model::{Element, ElementId, ElementKind, Flow, FlowKind, Pos};
 use stormflow_core::{Model, format};
 
 const SIZE: [f32; 2] = [1400.0, 900.0];
@@ -197,6 +197,52 @@ fn double_click_then_tab_adds_a_timeline_of_named_stickies() {
             .all(|e| !e.name.is_empty())
     );
     assert!(h.state().board.editing.is_none());
+}
+
+#[test]
+fn a_digit_and_a_double_click_in_one_frame_create_the_picked_kind() {
+    // Fast hands (or xdotool) put the kind's digit and the second click in
+    // the same frame; the sticky must still be of the kind just picked.
+    let mut h = harness(app_with(loose_board(), ScriptedDialogs::default()));
+    let before: Vec<ElementId> = h
+        .state()
+        .doc
+        .model()
+        .elements()
+        .map(|e| e.id.clone())
+        .collect();
+    let at = screen(&h, 200.0, 600.0);
+    h.hover_at(at);
+    h.step();
+    let click = |pressed| Event::PointerButton {
+        pos: at,
+        button: PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    h.input_mut().events.extend([click(true), click(false)]);
+    h.step();
+    let digit = |pressed| Event::Key {
+        key: Key::Num3,
+        physical_key: None,
+        pressed,
+        repeat: false,
+        modifiers: Modifiers::NONE,
+    };
+    h.input_mut()
+        .events
+        .extend([digit(true), digit(false), click(true), click(false)]);
+    h.step();
+    h.run();
+    let created: Vec<ElementKind> = h
+        .state()
+        .doc
+        .model()
+        .elements()
+        .filter(|e| !before.contains(&e.id))
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(created, vec![ElementKind::Command]);
 }
 
 #[test]

@@ -1502,7 +1502,13 @@ impl StormflowApp {
             self.board.problem_counts = counts;
             self.problems_revision = Some(self.doc.revision());
         }
-        let mut commands = self.input(&ctx);
+        // Keys act before the panels draw, so that what a panel does in the
+        // same frame sees them: a digit then a double-click, both in one
+        // frame, create a sticky of the kind the digit picked.
+        for command in self.input(&ctx) {
+            self.apply(command, &ctx);
+        }
+        let mut commands = Vec::new();
         if let Some(comparison) = &mut self.comparison {
             comparison.poll();
             ctx.request_repaint_after(std::time::Duration::from_millis(if comparison.running() {

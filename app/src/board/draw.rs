@@ -467,7 +467,8 @@ pub fn border_point(rect: Rect, toward: Pos2) -> Pos2 {
     c + d * sx.min(sy)
 }
 
-/// Draws an arrow between two sticky rectangles; returns its midpoint.
+/// Draws an arrow between two sticky rectangles; returns its midpoint and
+/// its visible length.
 pub fn flow(
     painter: &Painter,
     from: Rect,
@@ -476,7 +477,7 @@ pub fn flow(
     zoom: f32,
     dark: bool,
     highlighted: bool,
-) -> Pos2 {
+) -> (Pos2, f32) {
     let start = border_point(from, to.center());
     let end = border_point(to, from.center());
     let (mut stroke, dashed) = flow_stroke(kind, zoom, dark);
@@ -509,5 +510,5 @@ pub fn flow(
             Stroke::NONE,
         ));
     }
-    start + (end - start) * 0.5
+    (start + (end - start) * 0.5, (end - start).length())
 }

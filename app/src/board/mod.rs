@@ -482,6 +482,8 @@ impl BoardState {
         self.canvas = canvas;
         let response = response.on_hover_cursor(egui::CursorIcon::Default);
         if let Some(selection_only) = self.fit_pending.take() {
+            // The status bar, drawn before the board, shows the new zoom next frame.
+            ui.ctx().request_repaint();
             let bounds = if selection_only {
                 self.selection
                     .elements
@@ -491,8 +493,14 @@ impl BoardState {
             } else {
                 self.cache.bounds
             };
-            self.view
-                .fit(canvas, bounds, if selection_only { 2.0 } else { 1.2 });
+            if bounds.is_positive() {
+                self.view
+                    .fit(canvas, bounds, if selection_only { 2.0 } else { 1.2 });
+            } else if !selection_only {
+                // An empty board starts at 100% with its origin in the middle.
+                self.view.zoom = 1.0;
+                self.view.pan = canvas.size() / 2.0;
+            }
         }
         if let Some(id) = self.center_on.take()
             && let Some(i) = self.cache.index.get(&id)
@@ -844,6 +852,24 @@ impl BoardState {
         );
         let to_screen = self.view.screen_from_board(canvas);
         paint_grid(&painter, canvas, &self.view, dark);
+        if model.element_count() == 0 && self.overlay.read_only.is_none() {
+            let kind = if self.current_pivotal {
+                "pivotal event"
+            } else {
+                self.current_kind.label()
+            };
+            painter.text(
+                canvas.center(),
+                egui::Align2::CENTER_CENTER,
+                format!(
+                    "Double-click to add a sticky ({kind}) and type its name: Enter confirms, \
+                     Tab adds the next one to the right.\nPick another kind in the palette \
+                     or with its number key. F1 lists every shortcut."
+                ),
+                FontId::proportional(15.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
         let zoom = self.view.zoom;
         let moving: BTreeSet<&ElementId> = match &self.drag {
             Some(Drag::Move { ids, .. }) => ids.iter().collect(),
@@ -920,7 +946,7 @@ impl BoardState {
                 mesh_line(&mut lines, ra.center(), rb.center(), line_color);
                 continue;
             }
-            let mid = draw::flow(&painter, ra, rb, key.kind, zoom, dark, highlighted);
+            let (mid, length) = draw::flow(&painter, ra, rb, key.kind, zoom, dark, highlighted);
             if show_labels {
                 let color = if dark {
                     Color32::from_gray(180)
@@ -930,6 +956,10 @@ impl BoardState {
                 let galley =
                     painter.layout_no_wrap(key.kind.label().to_string(), label_font.clone(), color);
                 let r = Rect::from_center_size(mid, galley.size() + vec2(6.0, 2.0));
+                // Between stickies too close for it, a label would cover them.
+                if r.width() + 8.0 > length {
+                    continue;
+                }
                 painter.rect_filled(
                     r,
                     3,

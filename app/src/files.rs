@@ -68,8 +68,9 @@ impl FileDialogs for ScriptedDialogs {
     }
 }
 
-/// Where Stormflow keeps its own files (settings are kept by eframe):
-/// `$STORMFLOW_STATE_DIR` if set, else the platform's data directory.
+/// Where Stormflow keeps its own files (the recovery file; eframe keeps the
+/// settings there too): `$STORMFLOW_STATE_DIR` if set, else the platform's
+/// data directory.
 pub fn state_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("STORMFLOW_STATE_DIR") {
         return Some(PathBuf::from(dir));

@@ -21,10 +21,18 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
     // it is cleared when the next screenshot run starts, not at exit.)
     let scratch_state = screenshot
         .as_ref()
-        .map(|_| std::env::temp_dir().join("stormflow-screenshot-state"));
-    if let Some(dir) = &scratch_state {
-        let _ = std::fs::remove_dir_all(dir);
+        .map(|_| std::env::temp_dir().join("stormflow-screenshot-state.ron"));
+    if let Some(file) = &scratch_state {
+        // Missing is the usual case; anything else only costs the size.
+        let _ = std::fs::remove_file(file);
     }
+    // STORMFLOW_STATE_DIR keeps the settings beside the recovery file.
+    // (eframe takes the settings file's path, and does not make its folder.)
+    let state_file = scratch_state.clone().or_else(|| {
+        let dir = std::path::PathBuf::from(std::env::var_os("STORMFLOW_STATE_DIR")?);
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(dir.join("app.ron"))
+    });
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Stormflow")
@@ -33,7 +41,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
             .with_min_inner_size([640.0, 420.0])
             .with_drag_and_drop(true),
         persist_window: screenshot.is_none(),
-        persistence_path: scratch_state.clone(),
+        persistence_path: state_file,
         ..Default::default()
     };
     let outcome: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));

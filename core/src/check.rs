@@ -400,10 +400,12 @@ impl<'m> Context<'m> {
         }
     }
 
-    fn naming_and_annotations(&self, problems: &mut Vec<Problem>) {
+        fn naming_and_annotations(&self, problems: &mut Vec<Problem>) {
         for element in self.model.elements() {
+            // A sticky still being named has no tense yet.
+            let named = !element.name.trim().is_empty();
             match element.kind {
-                ElementKind::Event if !naming::reads_as_past_tense(&element.name) => {
+                ElementKind::Event if named && !naming::reads_as_past_tense(&element.name) => {
                     problems.push(Problem::new(
                         Rule::EventName,
                         Severity::Warning,
@@ -415,7 +417,7 @@ impl<'m> Context<'m> {
                         ),
                     ));
                 }
-                ElementKind::Command if !naming::reads_as_imperative(&element.name) => {
+                ElementKind::Command if named && !naming::reads_as_imperative(&element.name) => {
                     problems.push(Problem::new(
                         Rule::CommandName,
                         Severity::Warning,

@@ -74,7 +74,7 @@ fn board_ui(ui: &mut Ui, model: &Model, commands: &mut Vec<Command>) {
     }
     ui.separator();
     ui.label("Workshop level");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for level in Level::ALL {
             if ui
                 .selectable_label(model.level == level, level.label())
@@ -122,7 +122,7 @@ fn element_ui(
     ui.label("Name");
     let r = ui.add(egui::TextEdit::singleline(&mut edited.name).hint_text("Name on the sticky"));
     changes.note(&r, "name");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         egui::ComboBox::new("inspector-kind", "kind")
             .selected_text(edited.kind.label())
             .show_ui(ui, |ui| {
@@ -143,7 +143,7 @@ fn element_ui(
             .hint_text("Notes"),
     );
     changes.note(&r, "notes");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let r = ui.add(
             DragValue::new(&mut edited.pos.x)
                 .prefix("x ")
@@ -157,7 +157,7 @@ fn element_ui(
         );
         changes.note(&r, "y");
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut size = edited.size_or_default();
         let r1 = ui.add(
             DragValue::new(&mut size.w)
@@ -176,7 +176,7 @@ fn element_ui(
             changes.field = Some("size");
         }
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut rgb = edited.rgb();
         let r = ui
             .color_edit_button_srgb(&mut rgb)
@@ -242,7 +242,7 @@ fn event_ui(ui: &mut Ui, edited: &mut Element, changes: &mut Changes) {
     ui.strong("Message pattern");
     let mut spec = edited.event_or_default();
     let before = spec.clone();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for pattern in EventPattern::ALL {
             let label = match pattern {
                 EventPattern::Notification => "EN notification",
@@ -291,7 +291,7 @@ fn topic_ui(ui: &mut Ui, edited: &mut Element, changes: &mut Changes) {
             .range(1..=1024)
             .suffix(" partitions"),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Retention");
         let forever = matches!(spec.retention, Retention::Forever);
         let compact = matches!(spec.retention, Retention::Compact);
@@ -392,7 +392,7 @@ fn processor_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut 
             }
         }
         Operator::Join { table } => {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 egui::ComboBox::new("inspector-join-table", "table topic")
                     .selected_text(table.as_str())
                     .show_ui(ui, |ui| {
@@ -435,7 +435,7 @@ fn workload_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut C
     };
     let before = workload.clone();
     let mut rate = workload.arrival.mean_per_sec();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Arrivals");
         let (constant, poisson, bursts) = (
             matches!(workload.arrival, Arrival::Constant { .. }),
@@ -502,7 +502,7 @@ fn workload_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut C
             .prefix("key space ")
             .suffix(" keys"),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Key prefix");
         let mut prefix = workload.key_prefix.clone().unwrap_or_default();
         if ui
@@ -581,7 +581,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
             .range(1..=1024)
             .suffix(" instances"),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Service time");
         let current = match service.service_time {
             ServiceTime::Fixed { .. } => 0,
@@ -622,7 +622,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
     {
         service.failure_rate = failure / 100.0;
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Guarantee");
         for guarantee in Guarantee::ALL {
             ui.selectable_value(&mut service.guarantee, guarantee, guarantee.label());
@@ -634,7 +634,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
             .prefix("at most ")
             .suffix(" attempts"),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Backoff");
         let exponential = matches!(service.retry.backoff, Backoff::Exponential { .. });
         if ui.selectable_label(!exponential, "fixed").clicked() && exponential {
@@ -654,7 +654,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
             drag_us(ui, max_us, "longest wait ");
         }
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let current = match &service.on_exhausted {
             OnExhausted::Drop => "drop it",
             OnExhausted::DeadLetter(_) => "dead-letter it",
@@ -699,7 +699,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
             format!("`{target}` is not a topic: pick one"),
         );
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("Consumer group");
         let mut group = service.group.clone().unwrap_or_default();
         if ui
@@ -748,7 +748,7 @@ fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<C
         .iter()
         .all(|e| e.kind == many[0].kind)
         .then_some(many[0].kind);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         egui::ComboBox::new("inspector-shared-kind", "kind")
             .selected_text(shared_kind.map_or("(mixed)", |k| k.label()))
             .show_ui(ui, |ui| {
@@ -763,7 +763,7 @@ fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<C
                 }
             });
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let mut rgb = many[0].rgb();
         if ui
             .color_edit_button_srgb(&mut rgb)
@@ -809,7 +809,7 @@ fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<C
             .iter()
             .all(|s| s.guarantee == services[0].guarantee)
             .then_some(services[0].guarantee);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Guarantee");
             for guarantee in Guarantee::ALL {
                 if ui
@@ -893,7 +893,7 @@ fn flow_ui(ui: &mut Ui, model: &Model, key: &FlowKey, flow: &Flow, commands: &mu
     };
     let allowed = allowed_flows(from_kind, to_kind);
     let mut edited = flow.clone();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         egui::ComboBox::new("inspector-flow-kind", "flow kind")
             .selected_text(edited.kind.label())
             .show_ui(ui, |ui| {

@@ -84,6 +84,12 @@ fn run_then_step_fills_the_messages_table() {
         h.query_all_by_value("m0").count() >= 1,
         "the first message's row is shown"
     );
+    // A click anywhere on a row, its text included, opens that message's story.
+    h.get_all_by_value("m0").next().expect("m0's row").click();
+    h.run_steps(3);
+    let run = h.state().run.as_ref().expect("running");
+    assert_eq!(run.selected, Some(0));
+    assert_eq!(run.tab, DockTab::Trace);
     // Editing is refused while the run is shown, with the reason.
     h.key_press(Key::Delete);
     h.step();
@@ -98,6 +104,53 @@ fn run_then_step_fills_the_messages_table() {
     assert_eq!(
         h.state().doc.model().element_count(),
         shop().element_count()
+    );
+}
+
+#[test]
+fn a_dead_lettered_message_tells_each_delivery_and_leads_to_its_dead_letter() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 5);
+    let run = h.state().run.as_ref().expect("running");
+    // An order whose payment failed every attempt (the shop's payment
+    // provider fails a third of its calls).
+    let (original, letter) = (0..run.trace.len() as u64)
+        .find_map(|id| {
+            let header = run.trace.dead_letter(id)?;
+            Some((header.original, id))
+        })
+        .expect("a dead letter within 5 s");
+    apply(&mut h, Command::SelectMessage(original));
+    h.run_steps(3);
+    let attempts = h
+        .state()
+        .run
+        .as_ref()
+        .expect("running")
+        .trace
+        .attempts_of(original);
+    assert!(
+        h.query_all_by_label_contains(&format!("Deliveries ({})", attempts.len()))
+            .count()
+            == 1
+    );
+    assert_eq!(
+        h.query_all_by_label_contains("· dead-lettered: ").count(),
+        1,
+        "the last attempt says it was dead-lettered, and why"
+    );
+    assert!(
+        h.query_all_by_label_contains("crashed while processing")
+            .count()
+            >= 2,
+        "each failed attempt carries its error"
+    );
+    h.get_by_label_contains("→ its dead letter").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().run.as_ref().and_then(|r| r.selected),
+        Some(letter)
     );
 }
 

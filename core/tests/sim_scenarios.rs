@@ -128,6 +128,18 @@ fn a_poison_message_with_a_dead_letter_topic_lands_there_after_the_configured_at
             .all(|(_, a)| a.outcome == Outcome::Retried)
     );
     assert_eq!(attempts[2].1.outcome, Outcome::DeadLettered);
+    // One pass over many messages finds the same attempts as one at a time.
+    let many: std::collections::BTreeSet<u64> =
+        (original.id.saturating_sub(20)..(original.id + 20).min(trace.len() as u64)).collect();
+    let each = trace.attempts_of_each(&many);
+    for id in &many {
+        assert_eq!(
+            each.get(id).cloned().unwrap_or_default(),
+            trace.attempts_of(*id),
+            "m{id}"
+        );
+    }
+    assert_eq!(each[&original.id], attempts);
     // The dead letter sits in the dead-letter topic.
     let dlq = index(&s, "dlq");
     let snapshot = s.snapshot();

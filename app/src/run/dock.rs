@@ -4,13 +4,13 @@
 
 use egui::{Color32, RichText, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
 use egui_extras::{Column, TableBuilder};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
 use stormflow_core::model::{ElementKind, FaultKind};
-use stormflow_core::sim::{FLAG_SYNC, MsgId, MsgKind, NO_MSG, Outcome, Time};
+use stormflow_core::sim::{FLAG_ERROR, FLAG_SYNC, MsgId, MsgKind, NO_MSG, Outcome, Time};
 use stormflow_core::units::format_duration_us;
 
 use super::runner::{ExportFormat, Speed};
-use super::{DockTab, RunView, outcome_bits, type_color};
+use super::{DockTab, RunView, Story, outcome_bits, type_color};
 use crate::command::Command;
 
 /// The speeds offered, with their names.
@@ -238,6 +238,8 @@ pub fn timeline_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
 /// The dock: tabs over the run's metrics, elements, messages and trace.
 pub fn dock_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
     let mut commands = Vec::new();
+    // Selectable text would take the click meant for a table row.
+    ui.style_mut().interaction.selectable_labels = false;
     ui.horizontal(|ui| {
         for (tab, name) in [
             (DockTab::Metrics, "Metrics"),
@@ -271,6 +273,8 @@ pub fn dock_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
         }
     });
     ui.separator();
+    // Each tab keeps the dock's height: a short table does not shrink it.
+    ui.set_min_height(ui.available_height());
     match run.tab {
         DockTab::Metrics => metrics_ui(ui, run),
         DockTab::Elements => elements_ui(ui, run),
@@ -289,13 +293,16 @@ fn series_line(name: &str, points: Vec<[f64; 2]>, color: Color32) -> Line<'stati
 fn metrics_ui(ui: &mut Ui, run: &RunView) {
     let series = &run.series;
     let t = |i: usize| series.points.get(i).map_or(0.0, |p| p.t_us as f64 / 1e6);
-    let height = ((ui.available_height() - 40.0) / 2.0).clamp(90.0, 240.0);
+    // Two rows in the height the dock has, so switching tabs never
+    // resizes it (drag its edge for taller plots).
+    let height = ((ui.available_height() - 12.0) / 2.0).clamp(60.0, 240.0);
     let width = (ui.available_width() / 3.0 - 10.0).max(160.0);
     let plot = |id: &str, y: &str| {
         Plot::new(id.to_string())
             .height(height)
             .width(width)
-            .legend(Legend::default())
+            // Time runs right: the newest points are the ones to keep clear.
+            .legend(Legend::default().position(Corner::LeftTop))
             .x_axis_label("virtual time (s)")
             .y_axis_label(y.to_string())
             .allow_scroll(false)
@@ -398,7 +405,7 @@ fn metrics_ui(ui: &mut Ui, run: &RunView) {
         ui.vertical(|ui| {
             ui.strong("Totals");
             let totals = run.snapshot.totals;
-            for (name, value) in [
+            let rows = [
                 ("messages produced", totals.messages_produced),
                 ("deliveries expected", totals.deliveries_expected),
                 ("processed", totals.processed),
@@ -409,9 +416,19 @@ fn metrics_ui(ui: &mut Ui, run: &RunView) {
                 ("duplicates", totals.duplicates),
                 ("retries", totals.retries),
                 ("replayed", totals.replayed),
-            ] {
-                ui.label(format!("{name}: {value}"));
-            }
+            ];
+            // Two to a row, so the totals are no taller than a plot.
+            egui::Grid::new("run-totals")
+                .spacing([8.0, 2.0])
+                .show(ui, |ui| {
+                    for pair in rows.chunks(2) {
+                        for (name, value) in pair {
+                            ui.label(RichText::new(*name).weak());
+                            ui.monospace(value.to_string());
+                        }
+                        ui.end_row();
+                    }
+                });
             ui.label(
                 RichText::new(if totals.conserved() {
                     "every delivery accounted for"
@@ -738,9 +755,17 @@ fn messages_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
                     ui.label(format!("m{}", m.correlation));
                 });
                 row.col(|ui| {
-                    ui.label(outcome_text(
-                        run.outcomes.get(id as usize).copied().unwrap_or(0),
-                    ));
+                    let bits = run.outcomes.get(id as usize).copied().unwrap_or(0);
+                    ui.label(if bits == 0 && m.kind == MsgKind::Reply {
+                        // A reply goes straight back to its waiting caller.
+                        if m.flags & FLAG_ERROR != 0 {
+                            "returned an error".to_string()
+                        } else {
+                            "returned".to_string()
+                        }
+                    } else {
+                        outcome_text(bits)
+                    });
                 });
                 if row.response().clicked() {
                     commands.push(Command::SelectMessage(id));
@@ -757,6 +782,10 @@ fn trace_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
         return commands;
     };
     let Some(message) = run.trace.message(selected) else {
+        return commands;
+    };
+    run.refresh_story();
+    let Some(story) = run.story() else {
         return commands;
     };
     ui.horizontal_wrapped(|ui| {
@@ -785,7 +814,7 @@ fn trace_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
         }
     });
     ui.separator();
-    ui.columns(2, |columns| {
+    ui.columns(3, |columns| {
         let ui = &mut columns[0];
         ui.strong("Causation chain, from the root");
         egui::ScrollArea::vertical()
@@ -800,13 +829,15 @@ fn trace_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
                 }
             });
         let ui = &mut columns[1];
-        let descendants = run.trace.descendants(selected);
+        commands.extend(deliveries_ui(ui, run, story, selected));
+        let ui = &mut columns[2];
+        let descendants = &story.descendants;
         ui.strong(format!("Consequences ({})", descendants.len()));
         egui::ScrollArea::vertical()
             .id_salt("consequences")
             .max_height(110.0)
             .show(ui, |ui| {
-                for id in descendants.into_iter().take(200) {
+                for id in descendants.iter().copied().take(200) {
                     if ui.selectable_label(false, run.describe(id)).clicked() {
                         commands.push(Command::SelectMessage(id));
                     }
@@ -815,27 +846,86 @@ fn trace_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
     });
     ui.separator();
     ui.strong("The whole flow (correlation) as a waterfall: bars are deliveries; hatched grey is a caller waiting on a synchronous call");
-    commands.extend(waterfall_ui(ui, run, selected));
+    commands.extend(waterfall_ui(ui, run, story, selected));
     commands
 }
 
-fn waterfall_ui(ui: &mut Ui, run: &RunView, selected: MsgId) -> Vec<Command> {
+/// Each delivery of the selected message: who, which attempt, when, how it
+/// ended and why; and where its dead letter went.
+fn deliveries_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> Vec<Command> {
     let mut commands = Vec::new();
-    let tree = run.trace.correlation_tree(selected);
-    if tree.is_empty() {
+    let attempts = story.attempts.get(&selected).map_or(&[][..], Vec::as_slice);
+    ui.strong(format!("Deliveries ({})", attempts.len()));
+    egui::ScrollArea::vertical()
+        .id_salt("deliveries")
+        .max_height(110.0)
+        .show(ui, |ui| {
+            // Ragged right: a justified error message reads badly.
+            ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                // Where it ended up first: the reason to look at it.
+                for id in story.descendants.iter().copied() {
+                    if run
+                        .trace
+                        .dead_letter(id)
+                        .is_some_and(|header| header.original == selected)
+                        && ui
+                            .selectable_label(
+                                false,
+                                format!("→ its dead letter: {}", run.describe(id)),
+                            )
+                            .clicked()
+                    {
+                        commands.push(Command::SelectMessage(id));
+                    }
+                }
+                if attempts.is_empty() {
+                    ui.label(RichText::new("none yet: nobody has taken it").weak());
+                }
+                for (row, attempt) in attempts {
+                    let mut text = format!(
+                        "{} · attempt {} · {} · {}",
+                        run.name(attempt.consumer),
+                        attempt.attempt,
+                        format_duration_us(attempt.end.saturating_sub(attempt.start)),
+                        attempt.outcome.label(),
+                    );
+                    if let Some(error) = run.trace.attempt_error(*row) {
+                        text.push_str(": ");
+                        text.push_str(error);
+                    }
+                    let color = match attempt.outcome {
+                        Outcome::Processed => ui.visuals().text_color(),
+                        Outcome::DeadLettered | Outcome::Dropped | Outcome::Stopped => {
+                            Color32::from_rgb(0xE5, 0x39, 0x35)
+                        }
+                        _ => Color32::from_rgb(0xF5, 0x9E, 0x0B),
+                    };
+                    ui.label(RichText::new(text).color(color));
+                }
+            });
+        });
+    commands
+}
+
+fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> Vec<Command> {
+    let mut commands = Vec::new();
+    if story.tree.is_empty() {
         return commands;
     }
-    let rows: Vec<(MsgId, usize, Vec<stormflow_core::sim::AttemptRecord>)> = tree
+    let no_attempts = Vec::new();
+    let rows: Vec<(MsgId, usize, Vec<stormflow_core::sim::AttemptRecord>)> = story
+        .tree
         .iter()
-        .take(400)
         .map(|(id, depth)| {
             (
                 *id,
                 *depth,
-                run.trace
-                    .attempts_of(*id)
-                    .into_iter()
-                    .map(|(_, a)| a)
+                story
+                    .attempts
+                    .get(id)
+                    .unwrap_or(&no_attempts)
+                    .iter()
+                    .map(|(_, a)| *a)
                     .collect(),
             )
         })

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use egui::Color32;
 use stormflow_core::model::{ElementId, ElementKind, FaultKind, Model};
 use stormflow_core::sim::{
-    FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series, Snapshot, Time, Trace,
+    AttemptRecord, FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series,
+    Snapshot, Time, Trace,
 };
 use stormflow_core::units::format_duration_us;
 
@@ -113,7 +114,27 @@ pub struct RunView {
     last_frame_time: Time,
     /// Set when the view asks the app to scroll the table to the selection.
     pub scroll_to_selected: bool,
+    story: Option<Story>,
 }
+
+/// The selected message's story, worked out once and again only as the
+/// trace grows (at most four times a second while running): the Trace tab
+/// draws it every frame.
+#[derive(Debug)]
+pub struct Story {
+    /// (message, run generation, messages, attempts) it was worked out for.
+    key: (MsgId, u64, usize, usize),
+    worked_out: std::time::Instant,
+    /// The correlation tree: (message, depth), depth-first from the root.
+    pub tree: Vec<(MsgId, usize)>,
+    /// Every message the selected one caused, directly or not.
+    pub descendants: Vec<MsgId>,
+    /// Delivery attempts of the tree's messages: (trace row, attempt), in order.
+    pub attempts: BTreeMap<MsgId, Vec<(usize, AttemptRecord)>>,
+}
+
+/// Messages of the correlation tree the waterfall shows at most.
+pub const STORY_ROWS: usize = 400;
 
 impl RunView {
     /// Starts a run of `model` with `seed`, paused at 0.
@@ -146,7 +167,56 @@ impl RunView {
             generation: 0,
             last_frame_time: 0,
             scroll_to_selected: false,
+            story: None,
         })
+    }
+
+    /// The selected message's story, as last worked out by [`Self::refresh_story`].
+    pub fn story(&self) -> Option<&Story> {
+        self.story
+            .as_ref()
+            .filter(|story| Some(story.key.0) == self.selected)
+    }
+
+    /// Works the selected message's story out again if it is stale.
+    pub fn refresh_story(&mut self) {
+        let Some(selected) = self.selected.filter(|id| self.trace.contains(*id)) else {
+            self.story = None;
+            return;
+        };
+        let key = (
+            selected,
+            self.generation,
+            self.trace.len(),
+            self.trace.attempt_count(),
+        );
+        let stale = match &self.story {
+            None => true,
+            Some(story) => {
+                story.key != key
+                    && (story.key.0 != selected
+                        || story.key.1 != self.generation
+                        || !self.running
+                        || story.worked_out.elapsed() >= std::time::Duration::from_millis(250))
+            }
+        };
+        if stale {
+            let tree: Vec<(MsgId, usize)> = self
+                .trace
+                .correlation_tree(selected)
+                .into_iter()
+                .take(STORY_ROWS)
+                .collect();
+            let mut wanted: BTreeSet<MsgId> = tree.iter().map(|(id, _)| *id).collect();
+            wanted.insert(selected);
+            self.story = Some(Story {
+                key,
+                worked_out: std::time::Instant::now(),
+                descendants: self.trace.descendants(selected),
+                attempts: self.trace.attempts_of_each(&wanted),
+                tree,
+            });
+        }
     }
 
     /// Sends a command to the worker.

@@ -385,6 +385,29 @@ impl Trace {
             .collect()
     }
 
+    /// Attempts of several messages in one pass over the attempts recorded
+    /// since the earliest of them was made: by message, each in order.
+    pub fn attempts_of_each(
+        &self,
+        ids: &std::collections::BTreeSet<MsgId>,
+    ) -> BTreeMap<MsgId, Vec<(usize, AttemptRecord)>> {
+        let mut found: BTreeMap<MsgId, Vec<(usize, AttemptRecord)>> = BTreeMap::new();
+        // Ids are in creation order, so the first is the earliest.
+        let Some(first) = ids.first() else {
+            return found;
+        };
+        let start = self.first_attempt_after(self.time.get(*first as usize).copied().unwrap_or(0));
+        for row in start..self.att_msg.len() {
+            let id = MsgId::from(self.att_msg[row]);
+            if ids.contains(&id)
+                && let Some(attempt) = self.attempt(row)
+            {
+                found.entry(id).or_default().push((row, attempt));
+            }
+        }
+        found
+    }
+
     fn first_attempt_after(&self, time: Time) -> usize {
         // Attempts are recorded when they end; an attempt that ended at or
         // after `time` started no earlier than the earliest start still open,

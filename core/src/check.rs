@@ -400,7 +400,7 @@ impl<'m> Context<'m> {
         }
     }
 
-        fn naming_and_annotations(&self, problems: &mut Vec<Problem>) {
+    fn naming_and_annotations(&self, problems: &mut Vec<Problem>) {
         for element in self.model.elements() {
             // A sticky still being named has no tense yet.
             let named = !element.name.trim().is_empty();

@@ -222,7 +222,7 @@ fn event_names_in_the_past_tense() {
 fn command_names_in_the_imperative() {
     let mut m = clean();
     m.element_mut(&"ship-order".into()).expect("exists").name = "Order Shipped".into();
-        assert_eq!(severity_of(&m, Rule::CommandName), Some(Severity::Warning));
+    assert_eq!(severity_of(&m, Rule::CommandName), Some(Severity::Warning));
     assert!(!fires(&clean(), Rule::CommandName));
 }
 
@@ -234,7 +234,6 @@ fn a_sticky_still_being_named_has_no_naming_warning() {
     assert!(!fires(&m, Rule::EventName));
     assert!(!fires(&m, Rule::CommandName));
 }
-
 
 #[test]
 fn open_hotspots_are_info_until_resolved() {

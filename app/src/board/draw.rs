@@ -161,14 +161,30 @@ pub fn element(
     };
     // A floor keeps names readable on a fitted board; they wrap and elide
     // within the sticky instead of shrinking past it.
-    let font_size = (name_size * zoom).max(NAME_MIN_PX);
-    let font = FontId::proportional(font_size);
+    let mut font_size = (name_size * zoom).max(NAME_MIN_PX);
     let top = inner.top() + tag_height;
     let width = if kind == ElementKind::Topic {
         inner.width() - 18.0 * zoom
     } else {
         inner.width()
     };
+    if font_size > name_size * zoom {
+        // Above its zoomed size the name must still break between words:
+        // shrink it, down to that size, until its longest word fits.
+        let longest = element
+            .name
+            .split_whitespace()
+            .max_by_key(|word| word.chars().count())
+            .unwrap_or("");
+        let word_width = painter
+            .layout_no_wrap(longest.to_string(), FontId::proportional(font_size), ink)
+            .size()
+            .x;
+        if word_width > width && word_width > 0.0 {
+            font_size = (font_size * width / word_width).max(name_size * zoom);
+        }
+    }
+    let font = FontId::proportional(font_size);
     let mut job = egui::text::LayoutJob::simple(element.name.clone(), font, ink, width.max(1.0));
     job.wrap.max_rows = ((inner.bottom() - top) / (font_size * 1.25))
         .floor()

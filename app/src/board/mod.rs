@@ -320,6 +320,10 @@ pub struct BoardState {
     /// What the run view draws over the board.
     pub overlay: Overlay,
     fit_pending: Option<bool>,
+    /// The fit just done, the canvas size it was done for and how many more
+    /// frames to watch: a panel that opens with it (the run dock) takes a
+    /// few frames to settle its size, and the fit follows it.
+    fit_settling: Option<(bool, Vec2, u8)>,
     center_on: Option<ElementId>,
     drag: Option<Drag>,
     toast: Option<Toast>,
@@ -343,6 +347,7 @@ impl Default for BoardState {
             problem_counts: BTreeMap::new(),
             overlay: Overlay::default(),
             fit_pending: Some(false),
+            fit_settling: None,
             center_on: None,
             drag: None,
             toast: None,
@@ -353,6 +358,9 @@ impl Default for BoardState {
         }
     }
 }
+
+/// Frames a fit keeps following the canvas size while panels settle.
+const FIT_SETTLE_FRAMES: u8 = 10;
 
 impl BoardState {
     /// Fits the whole board (or the selection) on the next frame.
@@ -481,7 +489,20 @@ impl BoardState {
             ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
         self.canvas = canvas;
         let response = response.on_hover_cursor(egui::CursorIcon::Default);
-        if let Some(selection_only) = self.fit_pending.take() {
+        let requested = self.fit_pending.take();
+        let mut settling = None;
+        if let Some((selection_only, size, frames)) = self.fit_settling.take() {
+            if size != canvas.size() {
+                settling = Some(selection_only);
+            }
+            if frames > 1 {
+                self.fit_settling = Some((selection_only, canvas.size(), frames - 1));
+            }
+        }
+        if let Some(selection_only) = requested {
+            self.fit_settling = Some((selection_only, canvas.size(), FIT_SETTLE_FRAMES));
+        }
+        if let Some(selection_only) = requested.or(settling) {
             // The status bar, drawn before the board, shows the new zoom next frame.
             ui.ctx().request_repaint();
             let bounds = if selection_only {

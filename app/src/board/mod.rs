@@ -514,9 +514,10 @@ impl BoardState {
             } else {
                 self.cache.bounds
             };
-            if bounds.is_positive() {
-                self.view
-                    .fit(canvas, bounds, if selection_only { 2.0 } else { 1.2 });
+                        if bounds.is_positive() {
+                let max_zoom = if selection_only { 2.0 } else { 1.2 };
+                self.view.fit(canvas, bounds, max_zoom);
+                self.fit_clear_of_minimap(canvas, bounds, max_zoom);
             } else if !selection_only {
                 // An empty board starts at 100% with its origin in the middle.
                 self.view.zoom = 1.0;
@@ -527,8 +528,9 @@ impl BoardState {
             && let Some(i) = self.cache.index.get(&id)
         {
             let rect = self.cache.elements[*i].1;
-            if self.view.zoom < 0.5 {
-                self.view.zoom = 0.8;
+                        // Close enough to read it, no closer: the rest stays in view.
+            if self.view.zoom < 0.35 {
+                self.view.zoom = 0.6;
             }
             self.view.center_on(canvas, rect.center());
         }
@@ -769,7 +771,7 @@ impl BoardState {
         self.paint(ui, model, canvas, hovered.as_ref());
         self.accessible_stickies(ui, model, canvas);
         // The minimap only where there is room to spare.
-        if self.minimap && canvas.height() >= 420.0 && canvas.width() >= 520.0 {
+                if self.minimap_frame(canvas).is_some() {
             self.minimap_ui(ui, canvas);
         }
         commands.extend(self.editor_ui(ui, model));
@@ -1232,16 +1234,56 @@ impl BoardState {
             .request_repaint_after(std::time::Duration::from_millis(200));
     }
 
+        /// Where the minimap sits in `canvas`, if it is shown there.
+    fn minimap_frame(&self, canvas: Rect) -> Option<Rect> {
+        let size = vec2(200.0, 130.0);
+        let frame = Rect::from_min_size(canvas.max - size - vec2(12.0, 12.0), size);
+        (self.minimap
+            && canvas.height() >= 420.0
+            && canvas.width() >= 520.0
+            && canvas.contains_rect(frame))
+        .then_some(frame)
+    }
+
+    /// After a fit, if a sticky lies under the minimap, fits again beside
+    /// or above it, whichever leaves the board bigger.
+    fn fit_clear_of_minimap(&mut self, canvas: Rect, bounds: Rect, max_zoom: f32) {
+        let Some(frame) = self.minimap_frame(canvas) else {
+            return;
+        };
+        let to_screen = self.view.screen_from_board(canvas);
+        let covered = self
+            .cache
+            .elements
+            .iter()
+            .any(|(_, rect, _)| to_screen.mul_rect(*rect).intersects(frame.expand(6.0)));
+        if !covered {
+            return;
+        }
+        let beside = Rect::from_min_max(canvas.min, pos2(frame.left() - 6.0, canvas.max.y));
+        let above = Rect::from_min_max(canvas.min, pos2(canvas.max.x, frame.top() - 6.0));
+        let mut best = self.view;
+        best.zoom = 0.0;
+        for area in [beside, above] {
+            let mut view = self.view;
+            view.fit(area, bounds, max_zoom);
+            if view.zoom > best.zoom {
+                best = view;
+            }
+        }
+        if best.zoom > 0.0 {
+            self.view = best;
+        }
+    }
+
     fn minimap_ui(&mut self, ui: &egui::Ui, canvas: Rect) {
         let bounds = self.cache.bounds;
         if !bounds.is_positive() {
             return;
         }
-        let size = vec2(200.0, 130.0);
-        let frame = Rect::from_min_size(canvas.max - size - vec2(12.0, 12.0), size);
-        if !canvas.contains_rect(frame) {
+        let Some(frame) = self.minimap_frame(canvas) else {
             return;
-        }
+        };
         let dark = ui.visuals().dark_mode;
         let painter = ui.painter_at(frame);
         painter.rect(

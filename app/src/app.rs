@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use egui::{Key, Modifiers, RichText};
-use stormflow_core::model::{Element, ElementId, ElementKind, Level, Model, Pos, infer_flow};
+use stormflow_core::model::{
+    Element, ElementId, ElementKind, Fault, FaultKind, Level, Model, Pos, infer_flow,
+};
 use stormflow_core::{Severity, edit, format, layout};
 
 use crate::board::{self, BoardState, Hit};
@@ -126,6 +128,27 @@ impl StormflowApp {
         app.recovery_offer = app.recovery.as_ref().and_then(Recovery::read);
         if let Some(until) = args.run_until {
             app.start_run(args.seed);
+            for outage in &args.fault {
+                if app.doc.model().element(&outage.element).is_none() {
+                    let message = format!(
+                        "--fault {}: the board has no element with that id",
+                        outage.element
+                    );
+                    eprintln!("stormflow: {message}");
+                    app.load_error = Some(message);
+                } else if let Some(run) = &mut app.run {
+                    // The run only: the file keeps its own schedule.
+                    let fault = Fault {
+                        element: outage.element.clone(),
+                        at_us: outage.at_us,
+                        kind: FaultKind::Down {
+                            for_us: outage.for_us,
+                        },
+                    };
+                    run.model.faults.push(fault.clone());
+                    run.send(RunnerCommand::Inject(fault));
+                }
+            }
             if let Some(run) = &mut app.run {
                 run.speed = crate::run::runner::Speed::Max;
                 run.send(RunnerCommand::SetSpeed(crate::run::runner::Speed::Max));

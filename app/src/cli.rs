@@ -43,6 +43,10 @@ pub struct GuiArgs {
     /// Seed of the run (default: the model's).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Take an element down in that run: ELEMENT@T+DURATION, e.g.
+    /// shipping@10s+10s (repeatable; the file is not changed).
+    #[arg(long, value_name = "ELEMENT@T+DURATION", value_parser = parse_outage, requires = "run_until")]
+    pub fault: Vec<stormflow_core::compare::Outage>,
 }
 
 /// The headless subcommands.

@@ -231,6 +231,21 @@ fn run_refuses_a_model_with_errors_and_bad_arguments_clearly() {
 }
 
 #[test]
+fn the_windows_fault_needs_a_run_and_a_well_formed_outage() {
+    // Refused before any window opens, so these need no display.
+    let shop = sample("online-shop.ron");
+    let shop = shop.to_str().expect("utf-8");
+    let output = stormflow(&[shop, "--fault", "shipping@1s+1s"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--run-until"), "{stderr}");
+    let output = stormflow(&[shop, "--run-until", "5s", "--fault", "shipping"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ELEMENT@T+DURATION"), "{stderr}");
+}
+
+#[test]
 fn compare_shows_the_purchase_pair_decoupled_and_resilient() {
     let command = sample("purchase-event-command.ron");
     let first = sample("purchase-event-first.ron");

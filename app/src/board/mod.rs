@@ -514,7 +514,7 @@ impl BoardState {
             } else {
                 self.cache.bounds
             };
-                        if bounds.is_positive() {
+            if bounds.is_positive() {
                 let max_zoom = if selection_only { 2.0 } else { 1.2 };
                 self.view.fit(canvas, bounds, max_zoom);
                 self.fit_clear_of_minimap(canvas, bounds, max_zoom);
@@ -528,7 +528,7 @@ impl BoardState {
             && let Some(i) = self.cache.index.get(&id)
         {
             let rect = self.cache.elements[*i].1;
-                        // Close enough to read it, no closer: the rest stays in view.
+            // Close enough to read it, no closer: the rest stays in view.
             if self.view.zoom < 0.35 {
                 self.view.zoom = 0.6;
             }
@@ -771,7 +771,7 @@ impl BoardState {
         self.paint(ui, model, canvas, hovered.as_ref());
         self.accessible_stickies(ui, model, canvas);
         // The minimap only where there is room to spare.
-                if self.minimap_frame(canvas).is_some() {
+        if self.minimap_frame(canvas).is_some() {
             self.minimap_ui(ui, canvas);
         }
         commands.extend(self.editor_ui(ui, model));
@@ -1234,7 +1234,7 @@ impl BoardState {
             .request_repaint_after(std::time::Duration::from_millis(200));
     }
 
-        /// Where the minimap sits in `canvas`, if it is shown there.
+    /// Where the minimap sits in `canvas`, if it is shown there.
     fn minimap_frame(&self, canvas: Rect) -> Option<Rect> {
         let size = vec2(200.0, 130.0);
         let frame = Rect::from_min_size(canvas.max - size - vec2(12.0, 12.0), size);

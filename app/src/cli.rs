@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use stormflow_core::sim::{Report, Sim, SimOptions, export};
+use stormflow_core::sim::{Counters, Report, Sim, SimOptions, export};
 use stormflow_core::units::format_duration_us;
 use stormflow_core::{LoadError, Severity, check, format};
 
@@ -398,38 +398,22 @@ fn print_summary(
         },
     )?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{:<24} {:<15} {:>8} {:>8} {:>9} {:>7} {:>7} {:>5} {:>7} {:>6} {:>7} {:>9} {:>9}",
-        "element",
-        "kind",
-        "in",
-        "out",
-        "processed",
-        "errors",
-        "retries",
-        "dlq",
-        "dropped",
-        "dup",
-        "queued",
-        "p50",
-        "p99"
-    )?;
+    // The counts take the tables' shared columns; each as wide as its name
+    // needs, at least 7.
+    let counts = Counters::default().columns();
+    write!(out, "{:<24} {:<15}", "element", "kind")?;
+    for (name, _) in counts {
+        write!(out, " {name:>w$}", w = name.len().max(7))?;
+    }
+    writeln!(out, " {:>7} {:>9} {:>9}", "queued", "p50", "p99")?;
     for (id, e) in &report.elements {
-        let c = &e.counters;
+        write!(out, "{:<24} {:<15}", truncate(id, 24), e.kind)?;
+        for (name, value) in e.counters.columns() {
+            write!(out, " {value:>w$}", w = name.len().max(7))?;
+        }
         writeln!(
             out,
-            "{:<24} {:<15} {:>8} {:>8} {:>9} {:>7} {:>7} {:>5} {:>7} {:>6} {:>7} {:>9} {:>9}",
-            truncate(id, 24),
-            e.kind,
-            c.received,
-            c.out,
-            c.processed,
-            c.errors,
-            c.retries,
-            c.dead_lettered,
-            c.dropped,
-            c.duplicates,
+            " {:>7} {:>9} {:>9}",
             e.queued,
             format_duration_us(e.latency_us.p50),
             format_duration_us(e.latency_us.p99),

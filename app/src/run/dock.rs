@@ -6,7 +6,7 @@ use egui::{Color32, RichText, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
 use stormflow_core::model::{ElementKind, FaultKind};
-use stormflow_core::sim::{FLAG_ERROR, FLAG_SYNC, MsgId, MsgKind, NO_MSG, Outcome, Time};
+use stormflow_core::sim::{Counters, FLAG_ERROR, FLAG_SYNC, MsgId, MsgKind, NO_MSG, Outcome, Time};
 use stormflow_core::units::format_duration_us;
 
 use super::runner::{ExportFormat, Speed};
@@ -474,20 +474,11 @@ fn elements_ui(ui: &mut Ui, run: &RunView) {
         .columns(Column::auto().at_least(52.0), 10)
         .column(Column::remainder())
         .header(20.0, |mut header| {
-            for name in [
-                "element",
-                "in",
-                "out",
-                "processed",
-                "errors",
-                "retries",
-                "dlq",
-                "dropped",
-                "dup",
-                "queued",
-                "busy",
-                "state",
-            ] {
+            let counts = Counters::default().columns().map(|(name, _)| name);
+            let names = std::iter::once("element")
+                .chain(counts)
+                .chain(["queued", "busy", "state"]);
+            for name in names {
                 header.col(|ui| {
                     ui.strong(name);
                 });
@@ -501,17 +492,8 @@ fn elements_ui(ui: &mut Ui, run: &RunView) {
                 row.col(|ui| {
                     ui.label(run.name(i as u32));
                 });
-                for value in [
-                    c.received,
-                    c.out,
-                    c.processed,
-                    c.errors,
-                    c.retries,
-                    c.dead_lettered,
-                    c.dropped,
-                    c.duplicates,
-                    state.queued,
-                ] {
+                let counts = c.columns().map(|(_, value)| value);
+                for value in counts.into_iter().chain([state.queued]) {
                     row.col(|ui| {
                         ui.label(value.to_string());
                     });

@@ -112,6 +112,23 @@ pub struct Counters {
     pub requests_ok: u64,
 }
 
+impl Counters {
+    /// The counts of deliveries in and out, with the short column names
+    /// the tables show them under, in the order they show them.
+    pub fn columns(&self) -> [(&'static str, u64); 8] {
+        [
+            ("in", self.received),
+            ("out", self.out),
+            ("processed", self.processed),
+            ("errors", self.errors),
+            ("retries", self.retries),
+            ("dlq", self.dead_lettered),
+            ("dropped", self.dropped),
+            ("dup", self.duplicates),
+        ]
+    }
+}
+
 /// Metrics kept per element.
 #[derive(Clone, Debug, Default)]
 pub struct ElementMetrics {

@@ -87,6 +87,9 @@ impl ComparisonView {
     /// Takes an element down in both runs (where it exists), now.
     fn take_down(&mut self, element: &ElementId) {
         let for_us = (self.fault_seconds * 1_000_000.0) as u64;
+        // One outage time for both, the later clock's: the runs' clocks can
+        // be a frame apart, and neither may be asked to go back.
+        let at_us = self.panes.iter().map(|p| p.run.now()).max().unwrap_or(0);
         for pane in &mut self.panes {
             if pane
                 .run
@@ -96,7 +99,6 @@ impl ComparisonView {
             {
                 continue;
             }
-            let at_us = pane.run.now();
             let fault = Fault {
                 element: element.clone(),
                 at_us,

@@ -4,7 +4,7 @@
 
 use egui::{Color32, RichText, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
 use egui_extras::{Column, TableBuilder};
-use egui_plot::{Corner, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Corner, GridInput, Legend, Line, Plot, PlotPoints, uniform_grid_spacer};
 use stormflow_core::model::{ElementKind, FaultKind};
 use stormflow_core::sim::{Counters, FLAG_ERROR, FLAG_SYNC, MsgId, MsgKind, NO_MSG, Outcome, Time};
 use stormflow_core::units::format_duration_us;
@@ -290,6 +290,29 @@ fn series_line(name: &str, points: Vec<[f64; 2]>, color: Color32) -> Line<'stati
         .width(1.5)
 }
 
+/// Grid steps of 1, 2 or 5 times a power of ten for a plot's value axis.
+///
+/// egui_plot's default steps are powers of ten only, so a plot a hundred
+/// points high showing 0 to 45 ms labels nothing but 0 (10 ms is too close
+/// for a label, 100 ms is off the plot). `base_step_size` is the value that
+/// the thinnest grid spacing (8 points) covers; the middle step is kept at
+/// least four of those apart, which is where egui_plot paints its labels
+/// at full strength.
+fn nice_steps(input: GridInput) -> [f64; 3] {
+    let base = input.base_step_size.max(f64::MIN_POSITIVE);
+    let at_least = |min: f64| {
+        let power = 10f64.powf(min.log10().floor());
+        [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|m| m * power)
+            .find(|step| *step >= min)
+            .unwrap_or(10.0 * power)
+    };
+    let fine = at_least(base);
+    let labelled = at_least((4.0 * base).max(fine * 1.5));
+    [fine, labelled, at_least(labelled * 4.0)]
+}
+
 fn metrics_ui(ui: &mut Ui, run: &RunView) {
     let series = &run.series;
     let t = |i: usize| series.points.get(i).map_or(0.0, |p| p.t_us as f64 / 1e6);
@@ -305,6 +328,7 @@ fn metrics_ui(ui: &mut Ui, run: &RunView) {
             .legend(Legend::default().position(Corner::LeftTop))
             .x_axis_label("virtual time (s)")
             .y_axis_label(y.to_string())
+            .y_grid_spacer(uniform_grid_spacer(nice_steps))
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -341,7 +365,7 @@ fn metrics_ui(ui: &mut Ui, run: &RunView) {
                 Color32::from_rgb(0xE6, 0x19, 0x4B),
             ));
         });
-        plot("plot-consistency", "consistency window p99 (ms)").show(ui, |p| {
+        plot("plot-consistency", "consistency p99 (ms)").show(ui, |p| {
             for (i, values) in series.consistency_p99.iter().enumerate() {
                 if run
                     .id(i as u32)
@@ -1009,4 +1033,43 @@ fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> V
             }
         });
     commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps(base_step_size: f64) -> [f64; 3] {
+        nice_steps(GridInput {
+            bounds: (0.0, 100.0),
+            base_step_size,
+        })
+    }
+
+    #[test]
+    fn value_axis_steps_are_one_two_or_five_times_a_power_of_ten() {
+        for base in [0.003, 0.7, 1.0, 4.2, 13.0, 999.0, 25_000.0] {
+            for step in steps(base) {
+                let mantissa = step / 10f64.powf(step.log10().floor());
+                assert!(
+                    [1.0, 2.0, 5.0, 10.0]
+                        .iter()
+                        .any(|m| (mantissa - m).abs() < 1e-9),
+                    "step {step} for base {base}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_plot_of_a_few_tens_of_milliseconds_labels_a_step_inside_it() {
+        // 90 points high showing 0..45 ms: 8 points cover 4 ms.
+        let [fine, labelled, coarse] = steps(4.0);
+        assert_eq!(fine, 5.0);
+        assert_eq!(
+            labelled, 20.0,
+            "16 ms is the least a label needs; 20 is inside 0..45"
+        );
+        assert!(coarse > labelled);
+    }
 }

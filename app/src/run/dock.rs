@@ -290,15 +290,17 @@ fn series_line(name: &str, points: Vec<[f64; 2]>, color: Color32) -> Line<'stati
         .width(1.5)
 }
 
-/// Grid steps of 1, 2 or 5 times a power of ten for a plot's value axis.
+/// Grid steps of 1, 2 or 5 times a power of ten for a plot axis.
 ///
 /// egui_plot's default steps are powers of ten only, so a plot a hundred
 /// points high showing 0 to 45 ms labels nothing but 0 (10 ms is too close
-/// for a label, 100 ms is off the plot). `base_step_size` is the value that
-/// the thinnest grid spacing (8 points) covers; the middle step is kept at
-/// least four of those apart, which is where egui_plot paints its labels
-/// at full strength.
-fn nice_steps(input: GridInput) -> [f64; 3] {
+/// for a label, 100 ms is off the plot), and 8 s of virtual time across a
+/// third of the dock labels nothing but 0 either. `base_step_size` is the
+/// value that the thinnest grid spacing (8 points) covers; the labelled
+/// step is kept at least `label_bases` of those apart, where egui_plot
+/// paints its labels at full strength (4 on the value axis, 10 on the
+/// time axis whose labels are wider).
+fn nice_steps(input: GridInput, label_bases: f64) -> [f64; 3] {
     let base = input.base_step_size.max(f64::MIN_POSITIVE);
     let at_least = |min: f64| {
         let power = 10f64.powf(min.log10().floor());
@@ -309,7 +311,7 @@ fn nice_steps(input: GridInput) -> [f64; 3] {
             .unwrap_or(10.0 * power)
     };
     let fine = at_least(base);
-    let labelled = at_least((4.0 * base).max(fine * 1.5));
+    let labelled = at_least((label_bases * base).max(fine * 1.5));
     [fine, labelled, at_least(labelled * 4.0)]
 }
 
@@ -328,7 +330,8 @@ fn metrics_ui(ui: &mut Ui, run: &RunView) {
             .legend(Legend::default().position(Corner::LeftTop))
             .x_axis_label("virtual time (s)")
             .y_axis_label(y.to_string())
-            .y_grid_spacer(uniform_grid_spacer(nice_steps))
+            .x_grid_spacer(uniform_grid_spacer(|input| nice_steps(input, 10.0)))
+            .y_grid_spacer(uniform_grid_spacer(|input| nice_steps(input, 4.0)))
             .allow_scroll(false)
             .allow_zoom(false)
             .allow_drag(false)
@@ -1040,10 +1043,13 @@ mod tests {
     use super::*;
 
     fn steps(base_step_size: f64) -> [f64; 3] {
-        nice_steps(GridInput {
-            bounds: (0.0, 100.0),
-            base_step_size,
-        })
+        nice_steps(
+            GridInput {
+                bounds: (0.0, 100.0),
+                base_step_size,
+            },
+            4.0,
+        )
     }
 
     #[test]
@@ -1071,5 +1077,18 @@ mod tests {
             "16 ms is the least a label needs; 20 is inside 0..45"
         );
         assert!(coarse > labelled);
+    }
+
+    #[test]
+    fn eight_seconds_across_a_third_of_the_dock_label_every_two_seconds() {
+        // 350 points wide showing 0..8 s: 8 points cover 0.18 s.
+        let [_, labelled, _] = nice_steps(
+            GridInput {
+                bounds: (0.0, 8.0),
+                base_step_size: 8.0 / 350.0 * 8.0,
+            },
+            10.0,
+        );
+        assert_eq!(labelled, 2.0);
     }
 }

@@ -274,6 +274,32 @@ fn taking_billing_down_grows_its_lag_and_it_recovers_after() {
 }
 
 #[test]
+fn the_elements_table_lists_what_emits_or_works_not_topics_or_message_types() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 2);
+    let count = |h: &Harness<StormflowApp>, name: &str| h.query_all_by_value(name).count();
+    let before: Vec<usize> = ["Billing", "Customer", "orders-dlq", "Order Placed"]
+        .iter()
+        .map(|name| count(&h, name))
+        .collect();
+    h.get_by_label("Elements").click();
+    h.run_steps(3);
+    assert_eq!(
+        h.state().run.as_ref().expect("running").tab,
+        DockTab::Elements
+    );
+    let after: Vec<usize> = ["Billing", "Customer", "orders-dlq", "Order Placed"]
+        .iter()
+        .map(|name| count(&h, name))
+        .collect();
+    assert_eq!(after[0], before[0] + 1, "a service has a row");
+    assert_eq!(after[1], before[1] + 1, "a source has a row");
+    assert_eq!(after[2], before[2], "a topic has none");
+    assert_eq!(after[3], before[3], "an event type has none");
+}
+
+#[test]
 fn scrubbing_back_gives_the_counters_of_a_fresh_run_stopped_there() {
     let mut h = harness(ScriptedDialogs::default());
     apply(&mut h, Command::RunStep);

@@ -486,11 +486,15 @@ fn subscription_names(run: &RunView) -> Vec<String> {
 }
 
 fn elements_ui(ui: &mut Ui, run: &RunView) {
+    // The elements that emit or do work, as `stormflow run` lists them:
+    // message types and topics have no counters of their own (a topic's lag
+    // is on its badge and in the lag plot); rows of zeros only hid the
+    // services among them.
     let rows: Vec<usize> = (0..run.snapshot.elements.len())
         .filter(|i| {
             run.id(*i as u32)
                 .and_then(|id| run.model.element(id))
-                .is_some_and(|e| !e.kind.is_annotation())
+                .is_some_and(|e| e.kind.is_service() || e.kind.is_source())
         })
         .collect();
     TableBuilder::new(ui)

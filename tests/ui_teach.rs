@@ -7,6 +7,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
+use stormflow_app::command::{Command, ComparisonSource};
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::settings::Settings;
 
@@ -64,6 +65,47 @@ fn the_purchase_pair_opens_side_by_side_from_the_command_palette() {
     h.get_by_label("✕ Close").click();
     h.run_steps(3);
     assert!(h.state().comparison.is_none());
+}
+
+#[test]
+fn side_by_side_the_run_keys_drive_both_runs_and_the_hidden_board_is_not_edited() {
+    let mut h = harness();
+    let elements = h.state().doc.model().element_count();
+    let (a, b) = stormflow_app::samples::PURCHASE_PAIR;
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(
+        Command::OpenComparison(ComparisonSource::Sample(a), ComparisonSource::Sample(b)),
+        &ctx,
+    );
+    h.run_steps(3);
+    assert!(h.state().comparison.is_some());
+    h.key_press(Key::F5);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h
+        .state()
+        .comparison
+        .as_ref()
+        .is_some_and(|c| c.panes.iter().any(|p| p.run.now() < 200_000))
+    {
+        assert!(Instant::now() < deadline, "F5 runs both");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(h.state().run.is_none(), "and not the board underneath");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().doc.model().element_count(),
+        elements,
+        "keys do not edit the hidden board"
+    );
+    h.key_press_modifiers(Modifiers::SHIFT, Key::F5);
+    h.run_steps(2);
+    assert!(
+        h.state().comparison.is_none(),
+        "Shift+F5 goes back to the board"
+    );
 }
 
 #[test]

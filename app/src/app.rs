@@ -405,6 +405,28 @@ impl StormflowApp {
             self.board.toast_at(ctx, reason, None, true);
             return;
         }
+        if let Some(comparison) = &mut self.comparison {
+            // Side by side, the run keys drive both runs, and the board
+            // underneath is hidden: an edit to it would be an edit no one sees.
+            match command {
+                Command::RunPlay => return comparison.play_pause(),
+                Command::RunPause => return comparison.send(&RunnerCommand::Pause),
+                Command::RunStep => return comparison.send(&RunnerCommand::Step),
+                Command::RunSeek(0) => return comparison.reset(),
+                Command::RunStop => {
+                    self.comparison = None;
+                    return;
+                }
+                Command::RunStepElement(_)
+                | Command::RunUntil(_)
+                | Command::RunSeek(_)
+                | Command::RunSetSpeed(_)
+                | Command::RunSetSeed(_)
+                | Command::RunExport(_) => return,
+                ref other if command_edits_model(other) => return,
+                _ => {}
+            }
+        }
         match command {
             Command::NewModel => self.guard(AfterDiscard::New, ctx),
             Command::Open => self.guard(AfterDiscard::Open, ctx),

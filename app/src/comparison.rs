@@ -68,6 +68,25 @@ impl ComparisonView {
         }
     }
 
+    /// Runs both from where they are, or pauses both (the toolbar's first
+    /// button and F5).
+    pub fn play_pause(&mut self) {
+        if self.running() {
+            self.send(&RunnerCommand::Pause);
+        } else {
+            self.send(&RunnerCommand::SetSpeed(self.speed));
+            self.send(&RunnerCommand::Play);
+        }
+    }
+
+    /// Takes both runs back to time 0 and forgets the outage (Ctrl+F5).
+    pub fn reset(&mut self) {
+        self.send(&RunnerCommand::SeekTo(0));
+        for pane in &mut self.panes {
+            pane.tracker = None;
+        }
+    }
+
     /// Whether either run is advancing.
     pub fn running(&self) -> bool {
         self.panes.iter().any(|p| p.run.running)
@@ -120,22 +139,19 @@ impl ComparisonView {
         egui::Panel::top("comparison-toolbar").show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.strong("Side by side");
-                if self.running() {
-                    if ui.button("❚❚ Pause both").clicked() {
-                        self.send(&RunnerCommand::Pause);
-                    }
-                } else if ui.button("▶ Run both").clicked() {
-                    self.send(&RunnerCommand::SetSpeed(self.speed));
-                    self.send(&RunnerCommand::Play);
+                let play = if self.running() {
+                    "❚❚ Pause both"
+                } else {
+                    "▶ Run both"
+                };
+                if ui.button(play).on_hover_text("F5").clicked() {
+                    self.play_pause();
                 }
-                if ui.button("Step both").clicked() {
+                if ui.button("Step both").on_hover_text("F6").clicked() {
                     self.send(&RunnerCommand::Step);
                 }
-                if ui.button("⟲ Reset both").clicked() {
-                    self.send(&RunnerCommand::SeekTo(0));
-                    for pane in &mut self.panes {
-                        pane.tracker = None;
-                    }
+                if ui.button("⟲ Reset both").on_hover_text("Ctrl+F5").clicked() {
+                    self.reset();
                 }
                 egui::ComboBox::new("comparison-speed", "speed")
                     .selected_text(
@@ -167,7 +183,11 @@ impl ComparisonView {
                     ))
                     .monospace(),
                 );
-                if ui.button("✕ Close").clicked() {
+                if ui
+                    .button("✕ Close")
+                    .on_hover_text("back to the board (Shift+F5)")
+                    .clicked()
+                {
                     commands.push(Command::CloseComparison);
                 }
             });

@@ -128,25 +128,7 @@ impl Runner {
         let sim = Sim::new(model, &options)?;
         let (commands, command_rx) = unbounded();
         let (event_tx, events) = bounded(4);
-        let mut worker = Worker {
-            sim,
-            model: model.clone(),
-            options,
-            injected: Vec::new(),
-            generation: 0,
-            running: false,
-            speed: Speed::Times(1.0),
-            until: None,
-            step_element: None,
-            anchor: None,
-            sent_messages: 0,
-            sent_attempts: 0,
-            sent_points: 0,
-            last_sent: None,
-            changed: true,
-            rate: (Instant::now(), 0, 0.0),
-            events: event_tx,
-        };
+        let mut worker = Worker::new(sim, model.clone(), options, event_tx);
         let handle = std::thread::Builder::new()
             .name("stormflow-runner".into())
             .spawn(move || worker.run(&command_rx))
@@ -221,6 +203,29 @@ enum Flow {
 }
 
 impl Worker {
+    /// A paused worker at the start of `sim`, at real-time speed.
+    fn new(sim: Sim, model: Model, options: SimOptions, events: Sender<RunnerEvent>) -> Self {
+        Worker {
+            sim,
+            model,
+            options,
+            injected: Vec::new(),
+            generation: 0,
+            running: false,
+            speed: Speed::Times(1.0),
+            until: None,
+            step_element: None,
+            anchor: None,
+            sent_messages: 0,
+            sent_attempts: 0,
+            sent_points: 0,
+            last_sent: None,
+            changed: true,
+            rate: (Instant::now(), 0, 0.0),
+            events,
+        }
+    }
+
     fn run(&mut self, commands: &Receiver<RunnerCommand>) {
         loop {
             // Commands: wait for one while idle, take what is there while running.
@@ -571,25 +576,8 @@ mod tests {
         let sim = Sim::new(&model, &SimOptions::default()).expect("runs");
         let (command_tx, command_rx) = unbounded();
         let (event_tx, event_rx) = bounded(1);
-        let mut worker = Worker {
-            sim,
-            model,
-            options: SimOptions::default(),
-            injected: Vec::new(),
-            generation: 0,
-            running: false,
-            speed: Speed::Max,
-            until: None,
-            step_element: None,
-            anchor: None,
-            sent_messages: 0,
-            sent_attempts: 0,
-            sent_points: 0,
-            last_sent: None,
-            changed: true,
-            rate: (Instant::now(), 0, 0.0),
-            events: event_tx,
-        };
+        let mut worker = Worker::new(sim, model, SimOptions::default(), event_tx);
+        worker.speed = Speed::Max;
         let handle = std::thread::spawn(move || worker.run(&command_rx));
         command_tx
             .send(RunnerCommand::Play)

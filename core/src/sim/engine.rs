@@ -364,7 +364,6 @@ pub struct Sim {
     totals: Totals,
     drop_reasons: BTreeMap<String, u64>,
     trace: Trace,
-    tracing: bool,
     dirty: Vec<u32>,
     sample_every: Time,
     series: Series,
@@ -682,7 +681,6 @@ impl Sim {
                     expected_messages
                 },
             ),
-            tracing: !options.trace_off,
             dirty: Vec::new(),
             sample_every: model.run.sample_every_us.max(1),
             series: Series::default(),
@@ -1704,7 +1702,7 @@ impl Sim {
         };
         self.totals.messages_produced += 1;
         self.nodes[source as usize].metrics.counters.out += 1;
-        if self.tracing {
+        {
             self.trace.push_message(&MessageRecord {
                 id,
                 ty,
@@ -1724,9 +1722,6 @@ impl Sim {
     }
 
     fn record_attempt(&mut self, slot: u32, outcome: Outcome, error: Option<&str>) {
-        if !self.tracing {
-            return;
-        }
         let attempt = &self.slots[slot as usize];
         let record = AttemptRecord {
             msg: attempt.item.msg.id,
@@ -2014,7 +2009,7 @@ impl Sim {
     fn drop_delivery(&mut self, node: u32, msg: &Msg, reason: &str, attempt: u8) {
         let sync = msg.kind == MsgKind::Reply || msg.flags & (FLAG_SYNC | FLAG_WEBHOOK) != 0;
         self.count_drop(node, reason, 1, sync);
-        if attempt > 0 && self.tracing {
+        if attempt > 0 {
             self.trace.push_attempt(
                 &AttemptRecord {
                     msg: msg.id,

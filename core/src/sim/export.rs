@@ -128,7 +128,7 @@ pub fn write_chrome(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
     let document = json!({
         "traceEvents": events,
         "displayTimeUnit": "ms",
-        "otherData": {"generator": "stormflow", "seed": sim.seed(), "trace_hash": trace.digest()},
+        "otherData": {"generator": "stormflow", "seed": sim.seed(), "trace_hash": trace.run_hash()},
     });
     serde_json::to_writer(&mut *out, &document)?;
     out.write_all(b"\n")

@@ -8,6 +8,7 @@
 
 mod engine;
 pub mod export;
+pub mod hash;
 mod keys;
 mod metrics;
 mod murmur2;

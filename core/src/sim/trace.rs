@@ -7,7 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use super::hash::{RunHash, fold_words, pack};
 use super::{MsgId, MsgKind, NO_MSG, Time};
+
+/// Attempts kept per message kept, on average: past `limit` times this the
+/// trace stops recording attempts too, so a message retried without end
+/// cannot grow it.
+const ATTEMPTS_PER_MESSAGE: usize = 8;
 
 /// How a delivery attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -183,6 +189,8 @@ pub struct Trace {
     errors: BTreeMap<u32, String>,
     /// Headers of dead letters, by the dead-letter message.
     dead_letters: BTreeMap<u32, DeadLetter>,
+    /// The fingerprint of everything offered, kept or not.
+    run: RunHash,
 }
 
 const NONE32: u32 = u32::MAX;
@@ -254,8 +262,10 @@ impl Trace {
     }
 
     /// Records a new message; ids must arrive in order. Beyond the limit the
-    /// message is not recorded and the truncation marker is set.
+    /// message is not recorded and the truncation marker is set; the run's
+    /// fingerprint takes it in either way.
     pub(crate) fn push_message(&mut self, record: &MessageRecord) {
+        self.run.message(record);
         if record.id != self.ty.len() as u64 {
             return;
         }
@@ -278,6 +288,7 @@ impl Trace {
 
     /// Sets where a recorded message landed on its first topic.
     pub(crate) fn set_position(&mut self, id: MsgId, partition: u32, offset: u64) {
+        self.run.position(id, partition, offset);
         if let Some(slot) = self.partition.get_mut(id as usize)
             && *slot == u16::MAX
         {
@@ -292,7 +303,12 @@ impl Trace {
         record: &AttemptRecord,
         error: Option<&str>,
     ) -> Option<u32> {
+        self.run.attempt(record);
         if !self.contains(record.msg) {
+            return None;
+        }
+        if self.att_msg.len() >= (self.limit as usize).saturating_mul(ATTEMPTS_PER_MESSAGE) {
+            self.truncated_after.get_or_insert(self.ty.len() as u64);
             return None;
         }
         let row = self.att_msg.len() as u32;
@@ -315,6 +331,7 @@ impl Trace {
 
     /// Records extra causes of a fan-in result.
     pub(crate) fn push_links(&mut self, id: MsgId, causes: &[MsgId]) {
+        self.run.links(id, causes);
         if self.contains(id) {
             let kept: Vec<u32> = causes
                 .iter()
@@ -627,56 +644,54 @@ impl Trace {
         self.ty.len() * per_message + self.att_msg.len() * per_attempt
     }
 
-    /// A digest of everything recorded, as 16 hex digits (FNV-1a, 64 bit):
-    /// two runs with the same model and seed give the same digest.
+    /// A digest of everything this trace holds, as 16 hex digits: two
+    /// traces with the same contents (a run's and the UI's mirror of it)
+    /// have the same digest. The report's `trace_hash` is [`Trace::run_hash`].
     pub fn digest(&self) -> String {
-        let mut hash = Fnv::new();
-        hash.write(&(self.ty.len() as u64).to_le_bytes());
-        for i in 0..self.ty.len() {
-            hash.write(&self.ty[i].to_le_bytes());
-            hash.write(&[self.kind[i], self.flags[i]]);
-            hash.write(&self.key[i].to_le_bytes());
-            hash.write(&self.time[i].to_le_bytes());
-            hash.write(&self.source[i].to_le_bytes());
-            hash.write(&self.causation[i].to_le_bytes());
-            hash.write(&self.correlation[i].to_le_bytes());
-            hash.write(&self.payload[i].to_le_bytes());
-            hash.write(&self.partition[i].to_le_bytes());
-            hash.write(&self.offset[i].to_le_bytes());
-        }
-        for row in 0..self.att_msg.len() {
-            hash.write(&self.att_msg[row].to_le_bytes());
-            hash.write(&self.att_consumer[row].to_le_bytes());
-            hash.write(&[self.att_no[row], self.att_outcome[row]]);
-            hash.write(&self.att_start[row].to_le_bytes());
-            hash.write(&self.att_duration[row].to_le_bytes());
-        }
-        for (id, links) in &self.links {
-            hash.write(&id.to_le_bytes());
-            for link in links {
-                hash.write(&link.to_le_bytes());
-            }
-        }
-        format!("{:016x}", hash.finish())
-    }
-}
-
-/// 64-bit FNV-1a: a stable digest (std's hasher is not stable across releases).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let messages = (0..self.ty.len()).flat_map(|i| {
+            [
+                pack(
+                    self.ty[i],
+                    u32::from(self.kind[i]) | u32::from(self.flags[i]) << 8,
+                ),
+                pack(self.key[i], self.payload[i]),
+                self.time[i],
+                pack(self.source[i], self.causation[i]),
+                pack(self.correlation[i], u32::from(self.partition[i])),
+                u64::from(self.offset[i]),
+            ]
+        });
+        let attempts = (0..self.att_msg.len()).flat_map(|row| {
+            [
+                pack(self.att_msg[row], self.att_consumer[row]),
+                pack(
+                    u32::from(self.att_no[row]),
+                    u32::from(self.att_outcome[row]),
+                ),
+                self.att_start[row],
+                u64::from(self.att_duration[row]),
+            ]
+        });
+        let links = self.links.iter().flat_map(|(id, links)| {
+            std::iter::once(u64::from(*id)).chain(links.iter().map(|l| u64::from(*l)))
+        });
+        let counts = [self.ty.len() as u64, self.att_msg.len() as u64];
+        format!(
+            "{:016x}",
+            fold_words(
+                counts
+                    .into_iter()
+                    .chain(messages)
+                    .chain(attempts)
+                    .chain(links)
+            )
+        )
     }
 
-    fn finish(&self) -> u64 {
-        self.0
+    /// The fingerprint of the run this trace recorded: every message,
+    /// position, attempt and link offered to it, kept or not (see
+    /// [`super::hash`]). What `stormflow run` prints as `trace_hash`.
+    pub fn run_hash(&self) -> String {
+        self.run.hex()
     }
 }

@@ -19,6 +19,7 @@ pub mod trace;
 use serde::Serialize;
 
 pub use engine::Sim;
+pub use engine::queue;
 pub use keys::KeySpaces;
 pub use metrics::{
     Counters, ElementMetrics, Latency, Percentiles, SamplePoint, Series, SeriesDelta,

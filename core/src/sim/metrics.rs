@@ -19,7 +19,20 @@ pub struct Latency(Option<Box<Histogram<u64>>>);
 
 impl Latency {
     /// Records one duration (saturating into the histogram's range).
+    #[inline]
     pub fn record(&mut self, us: Time) {
+        match &mut self.0 {
+            // Within the bounds `record` cannot fail; `saturating_record`
+            // costs more for the same result.
+            Some(histogram) if (1..=LATENCY_MAX_US).contains(&us) => {
+                let _ = histogram.record(us);
+            }
+            _ => self.record_slow(us),
+        }
+    }
+
+    #[cold]
+    fn record_slow(&mut self, us: Time) {
         let histogram = self.0.get_or_insert_with(|| {
             Box::new(
                 Histogram::new_with_bounds(1, LATENCY_MAX_US, 2)
@@ -192,6 +205,15 @@ pub struct Series {
 }
 
 impl Series {
+    /// Bytes the series hold (not counting spare capacity).
+    pub fn resident_bytes(&self) -> usize {
+        let columns = |c: &Vec<Vec<u32>>| c.iter().map(Vec::len).sum::<usize>() * 4;
+        self.points.len() * std::mem::size_of::<SamplePoint>()
+            + columns(&self.queue_depth)
+            + columns(&self.lag)
+            + columns(&self.consistency_p99)
+    }
+
     /// The samples from point `first` on.
     pub fn delta_since(&self, first: usize) -> SeriesDelta {
         let first = first.min(self.points.len());

@@ -18,7 +18,10 @@ pub mod trace;
 
 use serde::Serialize;
 
-pub use engine::Sim;
+pub use engine::{
+    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, Sim,
+    StopReason,
+};
 pub use engine::queue;
 pub use keys::KeySpaces;
 pub use metrics::{
@@ -97,6 +100,8 @@ pub struct SimOptions {
     pub trace_off: bool,
     /// Messages kept in the trace (none: the model's `trace_limit`).
     pub trace_limit: Option<u32>,
+    /// The run's memory budget in bytes (none: [`DEFAULT_MAX_MEMORY_BYTES`]).
+    pub max_memory_bytes: Option<u64>,
 }
 
 /// Why a model cannot run.

@@ -68,8 +68,12 @@ pub struct Report {
     pub trace_messages: u64,
     /// Set when the trace hit its limit: "trace truncated at N messages".
     pub trace_truncated_at: Option<u64>,
-    /// A digest of the whole trace: equal runs have equal digests.
+    /// The run's fingerprint (see [`super::hash`]): equal runs have equal
+    /// fingerprints, with the trace on, off or truncated.
     pub trace_hash: String,
+    /// Why the run stopped before the time asked for, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl Sim {
@@ -141,6 +145,7 @@ impl Sim {
             trace_messages: self.trace().len() as u64,
             trace_truncated_at: self.trace().truncated_at(),
             trace_hash: self.trace().run_hash(),
+            stopped: self.stopped().map(ToString::to_string),
         }
     }
 }

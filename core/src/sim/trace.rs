@@ -266,7 +266,8 @@ impl Trace {
     /// fingerprint takes it in either way.
     pub(crate) fn push_message(&mut self, record: &MessageRecord) {
         self.run.message(record);
-        if record.id != self.ty.len() as u64 {
+        // A trace that is off keeps nothing and is not "truncated".
+        if self.limit == 0 || record.id != self.ty.len() as u64 {
             return;
         }
         if self.ty.len() >= self.limit as usize {
@@ -289,6 +290,9 @@ impl Trace {
     /// Sets where a recorded message landed on its first topic.
     pub(crate) fn set_position(&mut self, id: MsgId, partition: u32, offset: u64) {
         self.run.position(id, partition, offset);
+        if self.limit == 0 {
+            return;
+        }
         if let Some(slot) = self.partition.get_mut(id as usize)
             && *slot == u16::MAX
         {
@@ -304,7 +308,7 @@ impl Trace {
         error: Option<&str>,
     ) -> Option<u32> {
         self.run.attempt(record);
-        if !self.contains(record.msg) {
+        if self.limit == 0 || !self.contains(record.msg) {
             return None;
         }
         if self.att_msg.len() >= (self.limit as usize).saturating_mul(ATTEMPTS_PER_MESSAGE) {

@@ -11,6 +11,7 @@ use super::super::{MsgKind, SimError, SimOptions, Totals};
 use super::Sim;
 use super::broker::{KEY_HASH_CACHE, Partition, Sub, SubPart, TopicRt};
 use super::ids::{NodeIx, SlotIx, SourceIx, SubIx, Table, TopicIx};
+use super::guards::Guards;
 use super::queue::Queue;
 use super::runtime::{Action, CallOut, Node, Op, Out, Route};
 use super::sources::{Source, SourceTarget};
@@ -97,6 +98,12 @@ impl Sim {
             last_sample_processed: 0,
             horizon: model.run.horizon_us,
             scratch_outputs: Vec::new(),
+            guards: Guards::new(
+                nodes.len(),
+                options
+                    .max_memory_bytes
+                    .unwrap_or(super::DEFAULT_MAX_MEMORY_BYTES),
+            ),
             nodes,
         };
         for source in sim.sources.indices() {

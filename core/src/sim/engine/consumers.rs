@@ -7,7 +7,7 @@ use super::super::{FLAG_CALLBACK, FLAG_DEAD_LETTER, FLAG_POISON, FLAG_SYNC, MsgK
 use super::Sim;
 use super::broker::{TRIM_EVERY, first_unskipped};
 use super::ids::{NodeIx, SlotIx, SubIx};
-use super::runtime::{Action, CallOut, Item, Msg, Origin};
+use super::runtime::{Action, CallOut, Item, Msg, Origin, ReplyTo};
 use crate::model::EventPattern;
 
 /// Where an attempt is.
@@ -120,50 +120,61 @@ impl Sim {
                     attempt: sp.attempt,
                     failures: sp.failures,
                     effected: sp.effected,
-                    reply_to: super::runtime::ReplyTo::Nobody,
+                    reply_to: ReplyTo::Nobody,
                     enqueued: entry.appended,
                 })
             }
         }
     }
 
-    fn alloc_slot(&mut self, attempt: Attempt) -> SlotIx {
+    /// An attempt slot for a new attempt, reusing a free one in place (its
+    /// generation moves on, so stale events for it are ignored).
+    fn alloc_slot(&mut self, node: NodeIx, worker: u32, item: Item, phase: Phase) -> SlotIx {
+        let started = self.now;
         match self.free_slots.pop() {
             Some(slot) => {
-                let generation = self.slots[slot].generation.wrapping_add(1);
-                let old = std::mem::replace(&mut self.slots[slot], attempt);
-                let reused = &mut self.slots[slot];
-                reused.generation = generation;
-                // Keep the old webhook buffer's capacity.
-                let mut buffer = old.webhooks;
-                buffer.clear();
-                reused.webhooks = buffer;
+                let a = &mut self.slots[slot];
+                a.live = true;
+                a.generation = a.generation.wrapping_add(1);
+                a.node = node;
+                a.worker = worker;
+                a.item = item;
+                a.started = started;
+                a.phase = phase;
+                a.call_cursor = 0;
+                a.webhooks.clear();
+                a.webhook_cursor = 0;
+                a.waiting = None;
+                a.crash = false;
                 slot
             }
-            None => self.slots.push(attempt),
+            None => self.slots.push(Attempt {
+                live: true,
+                generation: 0,
+                node,
+                worker,
+                item,
+                started,
+                phase,
+                call_cursor: 0,
+                webhooks: Vec::new(),
+                webhook_cursor: 0,
+                waiting: None,
+                crash: false,
+            }),
         }
     }
 
     fn start_attempt(&mut self, node: NodeIx, worker: u32, item: Item) {
         let needs_callback = self.needs_callback(node, &item.msg);
-        let slot = self.alloc_slot(Attempt {
-            live: true,
-            generation: 0,
-            node,
-            worker,
-            item,
-            started: self.now,
-            phase: if needs_callback {
-                Phase::Callback
-            } else {
-                Phase::Work
-            },
-            call_cursor: 0,
-            webhooks: Vec::new(),
-            webhook_cursor: 0,
-            waiting: None,
-            crash: false,
-        });
+        let phase = if needs_callback {
+            Phase::Callback
+        } else {
+            Phase::Work
+        };
+        self.guard_node(node);
+        self.guard_attempts(node, &item);
+        let slot = self.alloc_slot(node, worker, item, phase);
         self.nodes[node].workers[worker as usize] = slot;
         self.nodes[node].idle -= 1;
         if item.attempt > 1 || item.failures > 0 {
@@ -268,19 +279,30 @@ impl Sim {
     /// Success: commit, record, answer whoever waits.
     pub(crate) fn finish(&mut self, slot: SlotIx) {
         let attempt = &self.slots[slot];
-        let (node, item, started) = (attempt.node, attempt.item, attempt.started);
+        let (node, origin, reply_to, started, root_time) = (
+            attempt.node,
+            attempt.item.origin,
+            attempt.item.reply_to,
+            attempt.started,
+            attempt.item.msg.root_time,
+        );
         let now = self.now;
         self.record_attempt(slot, Outcome::Processed, None);
-        self.commit(item.origin);
+        self.commit(origin);
         self.totals.processed += 1;
         let n = &mut self.nodes[node];
         n.metrics.counters.processed += 1;
         n.metrics.service_time.record(now - started);
-        let latency = now.saturating_sub(item.msg.root_time);
+        let latency = now.saturating_sub(root_time);
         n.metrics.latency.record(latency);
         self.interval_latency.record(latency);
-        self.release(slot);
-        self.deliver_reply(item.reply_to, node, &item.msg, None);
+        if reply_to == ReplyTo::Nobody {
+            self.release(slot);
+        } else {
+            let msg = self.slots[slot].item.msg;
+            self.release(slot);
+            self.deliver_reply(reply_to, node, &msg, None);
+        }
     }
 
     /// Advances a partition's committed offset past a finished delivery.

@@ -15,6 +15,7 @@
 //! | `sources.rs` | workload sources and their arrivals |
 //! | `faults.rs` | scheduled faults: down, slow, failing, rate changes, replays |
 //! | `observe.rs` | samples, snapshots, headline latency, operator state |
+//! | `guards.rs` | stopping a run that spins, retries without end or outgrows its memory |
 //!
 //! One event is one [`Action`]; [`Sim::step`] pops it, dispatches it, then
 //! lets every node that may have work (`dirty`) start attempts. The order of
@@ -27,6 +28,7 @@ mod consumers;
 mod effects;
 mod failures;
 mod faults;
+mod guards;
 mod ids;
 mod observe;
 pub mod queue;
@@ -41,6 +43,10 @@ use super::{MsgId, MsgKind, Time, Totals};
 use crate::model::{ElementId, ElementKind, Fault};
 use broker::{Sub, TopicRt};
 use consumers::Attempt;
+pub use guards::{
+    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, StopReason,
+};
+use guards::Guards;
 use ids::{NodeIx, ParkIx, SlotIx, SourceIx, SubIx, Table, TopicIx};
 use queue::Queue;
 use runtime::{Action, Item, Node, Route};
@@ -87,6 +93,7 @@ pub struct Sim {
     last_sample_processed: u64,
     horizon: Time,
     scratch_outputs: Vec<(NodeIx, MsgKind)>,
+    guards: Guards,
 }
 
 impl Sim {
@@ -168,8 +175,12 @@ impl Sim {
         self.keys.name(key)
     }
 
-    /// Runs the next event; returns false when nothing is left to do.
+    /// Runs the next event; returns false when nothing is left to do or
+    /// the run has stopped (see [`Sim::stopped`]).
     pub fn step(&mut self) -> bool {
+        if self.guards.stopped.is_some() {
+            return false;
+        }
         let Some((now, action)) = self.queue.pop() else {
             return false;
         };
@@ -177,31 +188,38 @@ impl Sim {
         self.events_done += 1;
         self.dispatch(action);
         self.drain_dirty();
+        self.guard_event();
         true
     }
 
     /// Runs every event up to and including virtual time `t`, then sets the
-    /// clock to `t`.
+    /// clock to `t` (unless the run stopped on the way: the clock stays
+    /// where it stopped).
     pub fn run_until(&mut self, t: Time) {
-        while self.queue.peek_time().is_some_and(|next| next <= t) {
+        while self.next_event_time().is_some_and(|next| next <= t) {
             self.step();
         }
-        self.now = self.now.max(t);
+        if self.guards.stopped.is_none() {
+            self.now = self.now.max(t);
+        }
     }
 
     /// Runs at most `budget` events without passing virtual time `limit`;
     /// returns how many ran.
     pub fn run_events(&mut self, budget: u64, limit: Time) -> u64 {
         let mut done = 0;
-        while done < budget && self.queue.peek_time().is_some_and(|next| next <= limit) {
+        while done < budget && self.next_event_time().is_some_and(|next| next <= limit) {
             self.step();
             done += 1;
         }
         done
     }
 
-    /// The time of the next event, if any.
+    /// The time of the next event, if any (none once the run has stopped).
     pub fn next_event_time(&self) -> Option<Time> {
+        if self.guards.stopped.is_some() {
+            return None;
+        }
         self.queue.peek_time()
     }
 

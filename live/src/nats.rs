@@ -145,13 +145,26 @@ impl NatsBroker {
             what: "the account".into(),
             reason,
         };
-        let info = client
-            .send_request(
-                "$JS.API.INFO",
-                async_nats::Request::new().timeout(Some(Duration::from_secs(3))),
-            )
-            .await
-            .map_err(|e| no_jetstream(e.to_string()))?;
+        // A cluster that has just started answers only once it elected a leader.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let info = loop {
+            let asked = client
+                .send_request(
+                    "$JS.API.INFO",
+                    async_nats::Request::new().timeout(Some(Duration::from_secs(2))),
+                )
+                .await;
+            match asked {
+                Ok(info) => break info,
+                Err(e)
+                    if e.kind() == RequestErrorKind::TimedOut
+                        && std::time::Instant::now() < deadline => {}
+                Err(e) if e.kind() == RequestErrorKind::NoResponders => {
+                    return Err(no_jetstream("no JetStream answers on this server".into()));
+                }
+                Err(e) => return Err(no_jetstream(e.to_string())),
+            }
+        };
         let answer: serde_json::Value = serde_json::from_slice(&info.payload)
             .map_err(|e| no_jetstream(format!("unreadable answer: {e}")))?;
         if let Some(error) = answer.get("error") {

@@ -70,28 +70,26 @@ pub async fn run<B: Broker>(
     let real = |us: u64| Duration::from_secs_f64(us as f64 / 1e6 / speed);
     for topic in &plan.topics {
         let id = &plan.ids[topic.node as usize];
-        broker
-            .reset_stream(&StreamSpec {
-                name: topic.stream.clone(),
-                subjects: vec![names::topic_subjects(&plan.board, id)],
-                replicas,
-                max_age: match topic.retention {
-                    Retention::Time { max_age_us } => Some(real(max_age_us.max(1))),
-                    Retention::Forever | Retention::Compact => None,
-                },
-            })
-            .await?;
+        let spec = StreamSpec {
+            name: topic.stream.clone(),
+            subjects: vec![names::topic_subjects(&plan.board, id)],
+            replicas,
+            max_age: match topic.retention {
+                Retention::Time { max_age_us } => Some(real(max_age_us.max(1))),
+                Retention::Forever | Retention::Compact => None,
+            },
+        };
+        patiently(|| broker.reset_stream(&spec)).await?;
     }
     let bus_stream = names::bus_stream(&plan.board);
     if !plan.bus.is_empty() {
-        broker
-            .reset_stream(&StreamSpec {
-                name: bus_stream.clone(),
-                subjects: vec![names::bus_subjects(&plan.board)],
-                replicas,
-                max_age: None,
-            })
-            .await?;
+        let spec = StreamSpec {
+            name: bus_stream.clone(),
+            subjects: vec![names::bus_subjects(&plan.board)],
+            replicas,
+            max_age: None,
+        };
+        patiently(|| broker.reset_stream(&spec)).await?;
     }
     // Long enough for any attempt: its work, its calls and a margin.
     let ack_wait = |node: u32| {
@@ -115,17 +113,16 @@ pub async fn run<B: Broker>(
         };
         for part in 0..topic.partitions {
             let durable = names::durable_for_partition(&group, part);
-            let consumer = broker
-                .consumer(&ConsumerSpec {
-                    stream: topic.stream.clone(),
-                    durable: durable.clone(),
-                    filter_subject: plan.partition_subject(sub.topic, part),
-                    ack_wait: ack_wait(sub.node),
-                    max_ack_pending: 1,
-                    max_deliver: -1,
-                    replicas,
-                })
-                .await?;
+            let spec = ConsumerSpec {
+                stream: topic.stream.clone(),
+                durable: durable.clone(),
+                filter_subject: plan.partition_subject(sub.topic, part),
+                ack_wait: ack_wait(sub.node),
+                max_ack_pending: 1,
+                max_deliver: -1,
+                replicas,
+            };
+            let consumer = patiently(|| broker.consumer(&spec)).await?;
             consumer_of_part.insert((s, part), consumers.len());
             consumer_names.push(format!("{}/{durable}", topic.stream));
             slots.push((ConsumerSlot::Partition { sub: s, part }, sub.node));
@@ -136,17 +133,16 @@ pub async fn run<B: Broker>(
     for (b, bus) in plan.bus.iter().enumerate() {
         let durable =
             names::durable_for_bus(&plan.ids[bus.ty as usize], &plan.ids[bus.node as usize]);
-        let consumer = broker
-            .consumer(&ConsumerSpec {
-                stream: bus_stream.clone(),
-                durable: durable.clone(),
-                filter_subject: plan.bus_subject(bus.ty),
-                ack_wait: ack_wait(bus.node),
-                max_ack_pending: -1,
-                max_deliver: -1,
-                replicas,
-            })
-            .await?;
+        let spec = ConsumerSpec {
+            stream: bus_stream.clone(),
+            durable: durable.clone(),
+            filter_subject: plan.bus_subject(bus.ty),
+            ack_wait: ack_wait(bus.node),
+            max_ack_pending: -1,
+            max_deliver: -1,
+            replicas,
+        };
+        let consumer = patiently(|| broker.consumer(&spec)).await?;
         consumer_of_bus.push(consumers.len());
         consumer_names.push(format!("{bus_stream}/{durable}"));
         slots.push((ConsumerSlot::Bus(b), bus.node));
@@ -384,6 +380,24 @@ async fn poll_pending<B: Broker>(sh: Handle<B>, consumers: Vec<(B::Consumer, u32
             }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Retries a set-up step JetStream refused for a while: a cluster that has
+/// just started takes a few seconds to elect its leaders.
+async fn patiently<T, F, Fut>(mut step: F) -> Result<T, LiveError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, LiveError>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match step().await {
+            Err(LiveError::JetStream { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await
+            }
+            result => return result,
+        }
     }
 }
 

@@ -232,10 +232,10 @@ impl Recorder {
             *slot = slot.saturating_sub(1);
         }
         self.attempts_done += 1;
-        if matches!(record.outcome, Outcome::Retried | Outcome::Redelivered) || error.is_some() {
-            if let Some(m) = self.metrics.get_mut(record.consumer as usize) {
-                m.counters.errors += u64::from(record.outcome != Outcome::Aborted);
-            }
+        if (matches!(record.outcome, Outcome::Retried | Outcome::Redelivered) || error.is_some())
+            && let Some(m) = self.metrics.get_mut(record.consumer as usize)
+        {
+            m.counters.errors += u64::from(record.outcome != Outcome::Aborted);
         }
         self.waiting_attempts.push((record, error));
     }

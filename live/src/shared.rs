@@ -48,6 +48,11 @@ impl Clock {
     }
 }
 
+/// One key of an operator's state: the newest message (a join's table row),
+/// the count in the current window, the window's earlier contributors and
+/// its newest input.
+pub type TableEntry = (MsgId, u64, Vec<MsgId>, Option<Envelope>);
+
 /// Per element: its workers, faults and the state its effects keep.
 #[derive(Debug)]
 pub struct NodeRt {
@@ -67,7 +72,7 @@ pub struct NodeRt {
     /// the broker de-duplicates them.
     pub outputs_of: Mutex<BTreeMap<MsgId, Vec<MsgId>>>,
     /// Operator state: join table (key -> message) or window counts.
-    pub table: Mutex<BTreeMap<u32, (MsgId, u64, Vec<MsgId>, Option<Envelope>)>>,
+    pub table: Mutex<BTreeMap<u32, TableEntry>>,
     /// Its bus queue stopped on a poison message.
     pub bus_stopped: watch::Sender<bool>,
 }

@@ -34,7 +34,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         outcome.report.totals.processed,
         outcome.real_duration.as_secs_f64(),
         outcome.deliveries_per_sec,
-        if outcome.conservation.holds { "holds" } else { "FAILS" }
+        if outcome.conservation.holds {
+            "holds"
+        } else {
+            "FAILS"
+        }
     );
 
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/online-shop.ron");
@@ -54,9 +58,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sim.run_until(until);
     let simulated = sim.report();
     println!("online shop, {seconds} s of model at speed {speed} (latencies in model µs):");
-    println!("{:<34} {:>9} {:>9} {:>9} {:>9}", "figure", "sim p50", "live p50", "sim p99", "live p99");
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>9}",
+        "figure", "sim p50", "live p50", "sim p99", "live p99"
+    );
     let row = |name: &str, s: Percentiles, l: Percentiles| {
-        println!("{name:<34} {:>9} {:>9} {:>9} {:>9}", s.p50, l.p50, s.p99, l.p99);
+        println!(
+            "{name:<34} {:>9} {:>9} {:>9} {:>9}",
+            s.p50, l.p50, s.p99, l.p99
+        );
     };
     row(
         "customer request latency",
@@ -74,7 +84,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "processed: sim {} live {}; conservation {}",
         simulated.totals.processed,
         live.report.totals.processed,
-        if live.conservation.holds { "holds" } else { "FAILS" }
+        if live.conservation.holds {
+            "holds"
+        } else {
+            "FAILS"
+        }
     );
     for problem in &live.conservation.problems {
         println!("  {problem}");

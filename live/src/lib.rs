@@ -18,6 +18,7 @@ mod nats;
 mod plan;
 mod record;
 mod run;
+mod serve;
 mod server;
 mod shared;
 mod source;

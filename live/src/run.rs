@@ -19,7 +19,7 @@ use crate::plan::{OpPlan, Plan};
 use crate::record::{ConsumerSlot, Recorder};
 use crate::shared::{Clock, Handle, NodeRt, Shared};
 use crate::{LiveControl, LiveError, LiveOptions, LiveOutcome, LiveStatus, LiveUpdate, names};
-use crate::{source, worker};
+use crate::{serve, source, worker};
 
 /// Takes an element down (its consumers stop fetching, its request
 /// subscription goes away) or brings it back.
@@ -197,7 +197,7 @@ pub async fn run<B: Broker>(
             tasks.spawn(serve(sh.clone(), i as u32));
         }
         if let OpPlan::Aggregate(window_us) = node.op {
-            tasks.spawn(worker::close_windows(sh.clone(), i as u32, window_us));
+            tasks.spawn(serve::close_windows(sh.clone(), i as u32, window_us));
         }
     }
     let arrivals: Vec<_> = sh
@@ -357,7 +357,7 @@ async fn serve<B: Broker>(sh: Handle<B>, node: u32) {
             tokio::select! {
                 incoming = sh.broker.next_request(&mut subscription) => match incoming {
                     Some(incoming) => {
-                        tokio::spawn(worker::serve_request(sh.clone(), node, incoming));
+                        tokio::spawn(serve::serve_request(sh.clone(), node, incoming));
                     }
                     None => break,
                 },

@@ -544,7 +544,8 @@ impl Recorder {
             drop_reasons: self.drop_reasons.clone(),
             trace_messages: self.trace.len() as u64,
             trace_truncated_at: self.trace.truncated_at(),
-            trace_hash: self.trace.digest(),
+            trace_hash: self.trace.run_hash(),
+            stopped: None,
         }
     }
 

@@ -18,11 +18,11 @@ pub mod trace;
 
 use serde::Serialize;
 
+pub use engine::queue;
 pub use engine::{
     DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, Sim,
     StopReason,
 };
-pub use engine::queue;
 pub use keys::KeySpaces;
 pub use metrics::{
     Counters, ElementMetrics, Latency, Percentiles, SamplePoint, Series, SeriesDelta,

@@ -70,7 +70,11 @@ impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let at = |t: Time| crate::units::format_duration_us(t);
         match self {
-            StopReason::ZeroTimeLoop { path, at_us, events } => write!(
+            StopReason::ZeroTimeLoop {
+                path,
+                at_us,
+                events,
+            } => write!(
                 f,
                 "zero-time loop through {} at t = {}: {events} events without virtual time \
                  passing; give a step along it a service time, or break the cycle",
@@ -245,8 +249,11 @@ impl Sim {
             while let Some((node, path)) = stack.pop() {
                 for next in successors(node) {
                     if next == start && path.len() > 1 || next == start && node == start {
-                        let mut cycle: Vec<NodeIx> =
-                            path.iter().copied().filter(|n| inside(*n) || *n == start).collect();
+                        let mut cycle: Vec<NodeIx> = path
+                            .iter()
+                            .copied()
+                            .filter(|n| inside(*n) || *n == start)
+                            .collect();
                         cycle.push(start);
                         return Some(cycle);
                     }

@@ -43,10 +43,10 @@ use super::{MsgId, MsgKind, Time, Totals};
 use crate::model::{ElementId, ElementKind, Fault};
 use broker::{Sub, TopicRt};
 use consumers::Attempt;
+use guards::Guards;
 pub use guards::{
     DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, StopReason,
 };
-use guards::Guards;
 use ids::{NodeIx, ParkIx, SlotIx, SourceIx, SubIx, Table, TopicIx};
 use queue::Queue;
 use runtime::{Action, Item, Node, Route};

@@ -5,7 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use petgraph::graph::{DiGraph, NodeIndex};
+mod limits;
+mod loops;
+
+pub use limits::{
+    MAX_BURST_AT_ONCE, MAX_SAMPLES_PER_RUN, MAX_TOTAL_RATE_PER_SEC, MIN_SAMPLE_EVERY_US,
+};
 
 use crate::model::{
     ElementId, ElementKind, FaultKind, FlowKind, Level, Model, OnExhausted, Operator, flow_allowed,
@@ -75,11 +80,20 @@ pub enum Rule {
     FaultTarget,
     /// An enrich processor without a call to look up.
     EnrichCall,
+    /// A loop that feeds itself without virtual time passing.
+    ZeroTimeLoop,
+    /// A loop that multiplies messages on every pass.
+    MultiplyingLoop,
+    /// A loop whose messages go round forever.
+    EndlessLoop,
+    /// Load or sampling beyond the documented limits, or a handler that
+    /// fails every delivery.
+    RunLimits,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 23] = [
         Rule::CommandHandler,
         Rule::QueryHandler,
         Rule::PolicyUnfed,
@@ -99,6 +113,10 @@ impl Rule {
         Rule::SharedGroup,
         Rule::FaultTarget,
         Rule::EnrichCall,
+        Rule::ZeroTimeLoop,
+        Rule::MultiplyingLoop,
+        Rule::EndlessLoop,
+        Rule::RunLimits,
     ];
 
     /// The stable id printed as `SEVERITY[RULE-ID]`.
@@ -123,6 +141,10 @@ impl Rule {
             Rule::SharedGroup => "shared-group",
             Rule::FaultTarget => "fault-target",
             Rule::EnrichCall => "enrich-call",
+            Rule::ZeroTimeLoop => "zero-time-loop",
+            Rule::MultiplyingLoop => "multiplying-loop",
+            Rule::EndlessLoop => "endless-loop",
+            Rule::RunLimits => "run-limits",
         }
     }
 }
@@ -177,7 +199,9 @@ pub fn check(model: &Model) -> Vec<Problem> {
     ctx.naming_and_annotations(&mut problems);
     ctx.unconsumed_events(&mut problems);
     ctx.policy_cycles(&mut problems);
+    ctx.runaway_loops(&mut problems);
     ctx.run_parameters(&mut problems);
+    ctx.run_limits(&mut problems);
     problems.sort_by(|a, b| {
         (a.severity, a.elements.first(), a.rule, &a.message).cmp(&(
             b.severity,
@@ -474,63 +498,6 @@ impl<'m> Context<'m> {
                         "nobody consumes \"{}\" yet (the event bus allows that); add a policy, \
                          read model or processor when something should react",
                         event.name
-                    ),
-                ));
-            }
-        }
-    }
-
-    fn policy_cycles(&self, problems: &mut Vec<Problem>) {
-        let ids: Vec<&ElementId> = self.model.ids().collect();
-        let position: BTreeMap<&ElementId, usize> =
-            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let mut graph: DiGraph<usize, ()> =
-            DiGraph::with_capacity(ids.len(), self.model.flow_count());
-        for i in 0..ids.len() {
-            graph.add_node(i);
-        }
-        for flow in self.model.flows() {
-            let causal = matches!(
-                flow.kind,
-                FlowKind::Emits
-                    | FlowKind::PublishedTo
-                    | FlowKind::ConsumedBy
-                    | FlowKind::Triggers
-                    | FlowKind::HandledBy
-                    | FlowKind::Webhook
-            );
-            if let (true, Some(a), Some(b)) =
-                (causal, position.get(&flow.from), position.get(&flow.to))
-            {
-                graph.add_edge(NodeIndex::new(*a), NodeIndex::new(*b), ());
-            }
-        }
-        for component in petgraph::algo::kosaraju_scc(&graph) {
-            let looped = component.len() > 1
-                || component
-                    .first()
-                    .is_some_and(|n| graph.find_edge(*n, *n).is_some());
-            if !looped {
-                continue;
-            }
-            let mut members: Vec<ElementId> =
-                component.iter().map(|n| ids[n.index()].clone()).collect();
-            members.sort();
-            let policies: Vec<&ElementId> = members
-                .iter()
-                .filter(|id| self.kind_of(id) == Some(ElementKind::Policy))
-                .collect();
-            if let Some(first) = policies.first() {
-                let mut elements = vec![(*first).clone()];
-                elements.extend(members.iter().filter(|id| id != first).cloned());
-                problems.push(Problem::new(
-                    Rule::PolicyCycle,
-                    Severity::Warning,
-                    elements,
-                    format!(
-                        "policies {} can trigger each other forever through {}: make sure one of them stops the loop",
-                        policies.iter().map(|id| self.name_of(id)).collect::<Vec<_>>().join(", "),
-                        members.iter().map(|id| id.as_str()).collect::<Vec<_>>().join(" -> ")
                     ),
                 ));
             }

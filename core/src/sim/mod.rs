@@ -20,8 +20,8 @@ use serde::Serialize;
 
 pub use engine::queue;
 pub use engine::{
-    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, Sim,
-    StopReason,
+    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_CHAIN_DEPTH,
+    MAX_EVENTS_AT_ONE_INSTANT, Sim, StopReason,
 };
 pub use keys::KeySpaces;
 pub use metrics::{
@@ -102,6 +102,12 @@ pub struct SimOptions {
     pub trace_limit: Option<u32>,
     /// The run's memory budget in bytes (none: [`DEFAULT_MAX_MEMORY_BYTES`]).
     pub max_memory_bytes: Option<u64>,
+    /// Events at one instant before the run stops as a zero-time loop
+    /// (none: [`MAX_EVENTS_AT_ONE_INSTANT`]).
+    pub max_events_at_one_instant: Option<u64>,
+    /// Attempts at one delivery before the run stops as runaway retries
+    /// (none: [`MAX_ATTEMPTS_OF_ONE_DELIVERY`]).
+    pub max_attempts_of_one_delivery: Option<u32>,
 }
 
 /// Why a model cannot run.

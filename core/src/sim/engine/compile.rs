@@ -29,6 +29,15 @@ impl Sim {
     /// Compiles a model into a run. Refuses a model whose checks report errors.
     pub fn new(model: &Model, options: &SimOptions) -> Result<Sim, SimError> {
         refuse_errors(model)?;
+        Self::new_without_checks(model, options)
+    }
+
+    /// Compiles a model into a run without asking the checks first: for a
+    /// tool that has shown them already, and to show that the engine guards
+    /// itself (it stops a run that spins, retries without end or outgrows
+    /// its memory) whatever the checks would have said. Faults that do not
+    /// apply are still refused.
+    pub fn new_without_checks(model: &Model, options: &SimOptions) -> Result<Sim, SimError> {
         let seed = options.seed.unwrap_or(model.run.seed);
         let index: Index = model
             .ids()
@@ -98,12 +107,7 @@ impl Sim {
             last_sample_processed: 0,
             horizon: model.run.horizon_us,
             scratch_outputs: Vec::new(),
-            guards: Guards::new(
-                nodes.len(),
-                options
-                    .max_memory_bytes
-                    .unwrap_or(super::DEFAULT_MAX_MEMORY_BYTES),
-            ),
+            guards: Guards::new(nodes.len(), options),
             nodes,
         };
         for source in sim.sources.indices() {

@@ -239,7 +239,11 @@ impl Sim {
             correlation: cause.map_or(id, |c| c.correlation),
             source,
             size,
+            depth: cause.map_or(0, |c| c.depth.saturating_add(1)),
         };
+        if msg.depth > super::guards::MAX_CHAIN_DEPTH {
+            self.stop_endless_loop(source, msg.depth);
+        }
         self.totals.messages_produced += 1;
         self.nodes[source].metrics.counters.out += 1;
         self.trace.push_message(&MessageRecord {

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::mem::size_of;
 
-use super::super::Time;
+use super::super::{SimOptions, Time};
 use super::Sim;
 use super::broker::Entry;
 use super::ids::NodeIx;
@@ -15,11 +15,17 @@ use super::runtime::Item;
 /// Events at one instant of virtual time before the run is stopped as a
 /// zero-time loop. A legitimate instant (a burst of the largest allowed
 /// size through a long chain of zero-time steps) stays well below it.
-pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 20_000_000;
+pub const MAX_EVENTS_AT_ONE_INSTANT: u64 = 4_000_000;
 
 /// Attempts at one delivery before the run is stopped: a handler that
-/// always crashes is redelivered without end otherwise.
-pub const MAX_ATTEMPTS_OF_ONE_DELIVERY: u32 = 10_000;
+/// always crashes is redelivered without end otherwise (retries after a
+/// failure stop at the consumer's `max_attempts`, at most 100; only crash
+/// redeliveries can go on).
+pub const MAX_ATTEMPTS_OF_ONE_DELIVERY: u32 = 1_000;
+
+/// Messages in one causation chain before the run is stopped as an endless
+/// loop: without a loop, a chain is as long as the longest path of flows.
+pub const MAX_CHAIN_DEPTH: u32 = 10_000;
 
 /// The default memory budget of a run's queues, logs, trace and series.
 pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
@@ -39,6 +45,15 @@ pub enum StopReason {
         at_us: Time,
         /// Events run at it.
         events: u64,
+    },
+    /// Messages went round a loop without end.
+    EndlessLoop {
+        /// The loop (`a → b → a`).
+        path: Vec<String>,
+        /// The length of the chain that showed it.
+        depth: u32,
+        /// When.
+        at_us: Time,
     },
     /// One delivery was attempted too often.
     RunawayRetries {
@@ -81,6 +96,14 @@ impl fmt::Display for StopReason {
                 path.join(" → "),
                 at(*at_us)
             ),
+            StopReason::EndlessLoop { path, depth, at_us } => write!(
+                f,
+                "endless loop through {} at t = {}: a chain of {depth} messages went round it; \
+                 messages that enter it never leave (add a filter, a window or a condition that \
+                 ends the loop)",
+                path.join(" → "),
+                at(*at_us)
+            ),
             StopReason::RunawayRetries {
                 element,
                 message,
@@ -118,6 +141,10 @@ pub(crate) struct Guards {
     events_at_instant: u64,
     /// The budget in bytes.
     pub(crate) max_memory_bytes: u64,
+    /// Events at one instant before the run stops.
+    max_events_at_instant: u64,
+    /// Attempts at one delivery before the run stops.
+    max_attempts: u32,
     next_memory_check: u64,
     /// Set when the run has stopped.
     pub(crate) stopped: Option<StopReason>,
@@ -126,11 +153,17 @@ pub(crate) struct Guards {
 }
 
 impl Guards {
-    pub(crate) fn new(nodes: usize, max_memory_bytes: u64) -> Self {
+    pub(crate) fn new(nodes: usize, options: &SimOptions) -> Self {
         Self {
             instant: 0,
             events_at_instant: 0,
-            max_memory_bytes,
+            max_memory_bytes: options.max_memory_bytes.unwrap_or(DEFAULT_MAX_MEMORY_BYTES),
+            max_events_at_instant: options
+                .max_events_at_one_instant
+                .unwrap_or(MAX_EVENTS_AT_ONE_INSTANT),
+            max_attempts: options
+                .max_attempts_of_one_delivery
+                .unwrap_or(MAX_ATTEMPTS_OF_ONE_DELIVERY),
             next_memory_check: MEMORY_CHECK_EVERY,
             stopped: None,
             busy: vec![(Time::MAX, 0); nodes],
@@ -148,7 +181,7 @@ impl Sim {
             self.guards.events_at_instant = 0;
         }
         self.guards.events_at_instant += 1;
-        if self.guards.events_at_instant > MAX_EVENTS_AT_ONE_INSTANT {
+        if self.guards.events_at_instant > self.guards.max_events_at_instant {
             self.stop_zero_time_loop();
         }
         if self.events_done >= self.guards.next_memory_check {
@@ -170,7 +203,7 @@ impl Sim {
 
     /// Stops the run if one delivery has been attempted too often.
     pub(crate) fn guard_attempts(&mut self, node: NodeIx, item: &Item) {
-        if item.attempt > MAX_ATTEMPTS_OF_ONE_DELIVERY && self.guards.stopped.is_none() {
+        if item.attempt > self.guards.max_attempts && self.guards.stopped.is_none() {
             self.guards.stopped = Some(StopReason::RunawayRetries {
                 element: self.nodes[node].id.to_string(),
                 message: item.msg.id,
@@ -178,6 +211,23 @@ impl Sim {
                 at_us: self.now,
             });
         }
+    }
+
+    pub(crate) fn stop_endless_loop(&mut self, node: NodeIx, depth: u32) {
+        if self.guards.stopped.is_some() {
+            return;
+        }
+        let path = self
+            .cycle_among(&[node])
+            .unwrap_or_else(|| vec![node])
+            .into_iter()
+            .map(|n| self.nodes[n].id.to_string())
+            .collect();
+        self.guards.stopped = Some(StopReason::EndlessLoop {
+            path,
+            depth,
+            at_us: self.now,
+        });
     }
 
     fn stop_zero_time_loop(&mut self) {
@@ -209,10 +259,9 @@ impl Sim {
         });
     }
 
-    /// A cycle of flows through the given nodes, as a closed path
-    /// (`a, b, a`), if they hold one.
+    /// A cycle of flows from one of the given nodes back to it, as a closed
+    /// path (`a, b, a`), if there is one.
     fn cycle_among(&self, nodes: &[NodeIx]) -> Option<Vec<NodeIx>> {
-        let inside = |n: NodeIx| nodes.contains(&n);
         // Successors by the runtime tables: outputs, their routes, and the
         // consumers of topics they reach.
         let successors = |n: NodeIx| -> Vec<NodeIx> {
@@ -248,12 +297,8 @@ impl Sim {
             let mut seen = vec![start];
             while let Some((node, path)) = stack.pop() {
                 for next in successors(node) {
-                    if next == start && path.len() > 1 || next == start && node == start {
-                        let mut cycle: Vec<NodeIx> = path
-                            .iter()
-                            .copied()
-                            .filter(|n| inside(*n) || *n == start)
-                            .collect();
+                    if next == start {
+                        let mut cycle = path.clone();
                         cycle.push(start);
                         return Some(cycle);
                     }

@@ -45,7 +45,8 @@ use broker::{Sub, TopicRt};
 use consumers::Attempt;
 use guards::Guards;
 pub use guards::{
-    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_EVENTS_AT_ONE_INSTANT, StopReason,
+    DEFAULT_MAX_MEMORY_BYTES, MAX_ATTEMPTS_OF_ONE_DELIVERY, MAX_CHAIN_DEPTH,
+    MAX_EVENTS_AT_ONE_INSTANT, StopReason,
 };
 use ids::{NodeIx, ParkIx, SlotIx, SourceIx, SubIx, Table, TopicIx};
 use queue::Queue;

@@ -27,6 +27,9 @@ pub(crate) struct Msg {
     pub(crate) correlation: MsgId,
     pub(crate) source: NodeIx,
     pub(crate) size: u32,
+    /// Messages between the root of its chain and it (0 for a root): only
+    /// a loop makes chains long.
+    pub(crate) depth: u32,
 }
 
 /// Where a delivery came from, to commit, rewind or stop it.

@@ -19,6 +19,8 @@ use crate::model::{
 
 const IDLE: u32 = u32::MAX;
 const NO_TOPIC: u32 = u32::MAX;
+/// The `on` filter value of "its own workload's arrivals": no message type.
+const OWN_ARRIVALS: u32 = u32::MAX - 1;
 /// Keys whose partition hash is cached (beyond this they are hashed each time).
 const KEY_HASH_CACHE: usize = 1 << 22;
 /// A partition forgets what every group has read once per this many commits.
@@ -465,7 +467,14 @@ impl Sim {
             let (Some(from), Some(to)) = (idx(&flow.from), idx(&flow.to)) else {
                 continue;
             };
-            let on: Vec<u32> = flow.on.iter().filter_map(idx).collect();
+            // An `on` entry naming the flow's own source means its workload's
+            // arrivals, which are not an input type: it never matches one.
+            let on: Vec<u32> = flow
+                .on
+                .iter()
+                .filter_map(idx)
+                .map(|input| if input == from { OWN_ARRIVALS } else { input })
+                .collect();
             let (from_kind, to_kind) = (nodes[from as usize].kind, nodes[to as usize].kind);
             match flow.kind {
                 FlowKind::HandledBy | FlowKind::Reads => routes[from as usize].handler = Some(to),

@@ -274,10 +274,10 @@ fn read_document(
     };
     draft.source(label, &title);
     let app = system.apps.entry(title.clone()).or_default();
-    if let Some(description) = info.str("description").map(clip).filter(|d| !d.is_empty()) {
-        if !app.notes.contains(&description) {
-            app.notes.push(description);
-        }
+    if let Some(description) = info.str("description").map(clip).filter(|d| !d.is_empty())
+        && !app.notes.contains(&description)
+    {
+        app.notes.push(description);
     }
     if major == 2 {
         read_v2(system, refs, draft, &root, &title);

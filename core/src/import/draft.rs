@@ -124,8 +124,13 @@ impl Draft {
         self.sources.push((label.to_string(), title.to_string()));
     }
 
-    fn has_flow(&self, kind: FlowKind, pick: impl Fn(&Key, &Key) -> bool) -> bool {
-        self.flows.iter().any(|(a, b, k)| *k == kind && pick(a, b))
+    /// The keys flows of these kinds start from (`from_end`) or end at.
+    fn ends(&self, kinds: &[FlowKind], from_end: bool) -> BTreeSet<Key> {
+        self.flows
+            .iter()
+            .filter(|(_, _, k)| kinds.contains(k))
+            .map(|(a, b, _)| if from_end { a.clone() } else { b.clone() })
+            .collect()
     }
 
     /// Adds what a run needs and the sources leave out: someone outside who
@@ -136,12 +141,11 @@ impl Draft {
         let responders: Key = (ElementKind::ExternalSystem, "outside responders".into());
 
         // A consumed topic that carries no message type gets one.
-        let bare_topics: Vec<Key> = self
-            .nodes
-            .keys()
-            .filter(|key| key.0 == ElementKind::Topic)
-            .filter(|t| self.has_flow(FlowKind::ConsumedBy, |a, _| a == *t))
-            .filter(|t| !self.has_flow(FlowKind::PublishedTo, |_, b| b == *t))
+        let consumed = self.ends(&[FlowKind::ConsumedBy], true);
+        let published = self.ends(&[FlowKind::PublishedTo], false);
+        let bare_topics: Vec<Key> = consumed
+            .iter()
+            .filter(|t| t.0 == ElementKind::Topic && !published.contains(*t))
             .cloned()
             .collect();
         for topic in bare_topics {
@@ -158,25 +162,20 @@ impl Draft {
         }
 
         // Events that reach a consumer but that nobody in the system emits.
-        let consumed_topics: BTreeSet<Key> = self
+        let emitted = self.ends(&[FlowKind::Emits], false);
+        let reaching: BTreeSet<Key> = self
             .flows
             .iter()
-            .filter(|(a, _, k)| *k == FlowKind::ConsumedBy && a.0 == ElementKind::Topic)
+            .filter(|(a, b, k)| {
+                a.0 == ElementKind::Event
+                    && (*k == FlowKind::ConsumedBy
+                        || (*k == FlowKind::PublishedTo && consumed.contains(b)))
+            })
             .map(|(a, _, _)| a.clone())
             .collect();
-        let orphans: Vec<Key> = self
-            .nodes
-            .keys()
-            .filter(|key| key.0 == ElementKind::Event)
-            .filter(|e| !self.has_flow(FlowKind::Emits, |_, b| b == *e))
-            .filter(|e| {
-                self.flows.iter().any(|(a, b, k)| {
-                    a == *e
-                        && (*k == FlowKind::ConsumedBy
-                            || (*k == FlowKind::PublishedTo && consumed_topics.contains(b)))
-                })
-            })
-            .cloned()
+        let orphans: Vec<Key> = reaching
+            .into_iter()
+            .filter(|e| !emitted.contains(e))
             .collect();
         // Requests nobody handles, and handled requests nobody makes.
         let requests: Vec<Key> = self
@@ -185,17 +184,16 @@ impl Draft {
             .filter(|key| matches!(key.0, ElementKind::Command | ElementKind::Query))
             .cloned()
             .collect();
+        let handled = self.ends(&[FlowKind::HandledBy], true);
+        let asked = self.ends(&[FlowKind::Call, FlowKind::Issues], false);
         let unhandled: Vec<Key> = requests
             .iter()
-            .filter(|r| !self.has_flow(FlowKind::HandledBy, |a, _| a == *r))
+            .filter(|r| !handled.contains(*r))
             .cloned()
             .collect();
         let unasked: Vec<Key> = requests
             .iter()
-            .filter(|r| {
-                !self.has_flow(FlowKind::Call, |_, b| b == *r)
-                    && !self.has_flow(FlowKind::Issues, |_, b| b == *r)
-            })
+            .filter(|r| !asked.contains(*r))
             .cloned()
             .collect();
 
@@ -232,11 +230,9 @@ impl Draft {
         });
         if !receiving && unhandled.is_empty() {
             let unread: Vec<Key> = self
-                .nodes
-                .keys()
-                .filter(|key| key.0 == ElementKind::Topic)
-                .filter(|t| self.has_flow(FlowKind::PublishedTo, |_, b| b == *t))
-                .cloned()
+                .ends(&[FlowKind::PublishedTo], false)
+                .into_iter()
+                .filter(|t| t.0 == ElementKind::Topic)
                 .collect();
             if !unread.is_empty() {
                 let receivers: Key = (ElementKind::ExternalSystem, "outside receivers".into());

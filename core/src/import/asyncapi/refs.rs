@@ -181,11 +181,12 @@ impl Refs {
 
     /// The place one reference names.
     fn target(&mut self, from: &At, reference: &str, draft: &mut Draft) -> Option<At> {
-        let location = from.doc.locate(reference);
+        // Finding a position scans the text: only done for a warning.
+        let location = || from.doc.locate(reference);
         if reference.contains("://") || reference.starts_with("//") {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!(
                     "`$ref: {reference}` is remote: Stormflow never fetches from the network; \
                      save the file beside the document and refer to it by a relative path"
@@ -197,13 +198,13 @@ impl Refs {
         let doc = if file.is_empty() {
             Rc::clone(&from.doc)
         } else {
-            self.load(&from.doc, file, location.clone(), draft)?
+            self.load(&from.doc, file, &location, draft)?
         };
         let ptr = percent_decode(fragment);
         if !ptr.is_empty() && !ptr.starts_with('/') {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!(
                     "`$ref: {reference}` names a place by an anchor, not a JSON pointer \
                      (`#/components/...`); it is left out"
@@ -214,7 +215,7 @@ impl Refs {
         if doc.root.pointer(&ptr).is_none() {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!(
                     "`$ref: {reference}` points at nothing in {}; it is left out",
                     doc.origin
@@ -230,13 +231,13 @@ impl Refs {
         &mut self,
         from: &Doc,
         file: &str,
-        location: Location,
+        location: &dyn Fn() -> Location,
         draft: &mut Draft,
     ) -> Option<Rc<Doc>> {
         let Some(base) = &from.path else {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!(
                     "`{file}` is relative to a file, and pasted text has none: import the \
                      document from its folder to follow it"
@@ -248,7 +249,7 @@ impl Refs {
         let Ok(canonical) = joined.canonicalize() else {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!("`{file}` was not found (looked for {})", joined.display()),
             );
             return None;
@@ -259,7 +260,7 @@ impl Refs {
         if self.files.len() >= MAX_FILES {
             self.warn_once(
                 draft,
-                location,
+                location(),
                 format!("`{file}` was not read: an import reads at most {MAX_FILES} files"),
             );
             return None;
@@ -281,7 +282,7 @@ impl Refs {
             Err(error) => {
                 self.warn_once(
                     draft,
-                    location,
+                    location(),
                     format!("`{file}` could not be read: {error}"),
                 );
                 None

@@ -12,6 +12,7 @@
 //! board's notes as an assumption), and what it receives it consumes; no
 //! reaction chain is invented. A request with a reply is a synchronous call.
 
+mod lower;
 mod refs;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,10 +21,9 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use self::refs::{At, Doc, Refs, Resolved};
-use super::draft::{DEFAULT_RATE_PER_SEC, Draft, Key};
+use super::draft::Draft;
 use super::inputs::Source;
 use super::{ImportError, Location, tree};
-use crate::model::{Arrival, ElementId, ElementKind, FlowKind, Service, TopicSpec, Workload};
 
 /// Longest description carried into a sticky's notes, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 600;
@@ -182,7 +182,7 @@ pub(crate) fn import(
     for (label, doc) in &docs {
         read_document(&mut system, &mut refs, draft, doc, label)?;
     }
-    lower(system, draft);
+    lower::lower(system, draft);
     Ok(())
 }
 
@@ -576,6 +576,7 @@ fn messages_v3(
         }
     };
     let mut found = Vec::new();
+    let mut seen = BTreeSet::new();
     for (place, fallback) in places {
         let key = match refs.resolve(&place, draft) {
             Some(resolved) => {
@@ -586,7 +587,7 @@ fn messages_v3(
             None => unresolved(system, &place),
         };
         if let Some(key) = key
-            && !found.contains(&key)
+            && seen.insert(key.clone())
         {
             found.push(key);
         }
@@ -678,206 +679,4 @@ fn reply_notes(
         notes.push(format!("Reply address: {location}."));
     }
     notes
-}
-
-/// Writes the system into the draft.
-fn lower(system: System, draft: &mut Draft) {
-    let topic_key = |name: &str| -> Key { (ElementKind::Topic, name.to_string()) };
-    let mut used: BTreeSet<&String> = BTreeSet::new();
-    for (_, _, topic) in system.sends.iter().chain(&system.receives) {
-        used.insert(topic);
-    }
-    for (_, topic) in system.bare_sends.iter().chain(&system.bare_receives) {
-        used.insert(topic);
-    }
-    let mut defaulted_partitions = false;
-    for (name, info) in &system.topics {
-        // Channels that only carry requests and replies are drawn as the
-        // synchronous call they are, not as a topic.
-        if system.request_channels.contains(name) && !used.contains(name) {
-            continue;
-        }
-        let node = draft.node(&topic_key(name), name);
-        for line in &info.notes {
-            node.note(line.clone());
-        }
-        node.topic = Some(TopicSpec {
-            partitions: info.partitions.unwrap_or(TopicSpec::default().partitions),
-            ..TopicSpec::default()
-        });
-        defaulted_partitions |= info.partitions.is_none();
-    }
-    if defaulted_partitions {
-        draft.assume(format!(
-            "Topics have {} partitions where no Kafka binding gives a number.",
-            TopicSpec::default().partitions
-        ));
-    }
-
-    // One event per message and topic: a message sent on two channels is two
-    // streams, and must not carry one sender's messages onto the other.
-    let mut topics_of: BTreeMap<&String, BTreeSet<&String>> = BTreeMap::new();
-    for (_, message, topic) in system.sends.iter().chain(&system.receives) {
-        topics_of.entry(message).or_default().insert(topic);
-    }
-    let event_key = |message: &str, topic: &str| -> Key {
-        (ElementKind::Event, format!("{message} @ {topic}"))
-    };
-    for (message, topics) in &topics_of {
-        let info = system.messages.get(*message);
-        let name = info.map_or_else(|| (*message).clone(), |m| m.name.clone());
-        for topic in topics {
-            let display = if topics.len() > 1 {
-                format!("{name} on {topic}")
-            } else {
-                name.clone()
-            };
-            let key = event_key(message, topic);
-            let node = draft.node(&key, &display);
-            for line in info.map(|m| m.notes.as_slice()).unwrap_or_default() {
-                node.note(line.clone());
-            }
-            draft.flow(&key, &topic_key(topic), FlowKind::PublishedTo);
-        }
-    }
-    let bare_event =
-        |topic: &str| -> Key { (ElementKind::Event, format!("message sent on {topic}")) };
-    for (_, topic) in &system.bare_sends {
-        draft
-            .node(&bare_event(topic), &format!("{topic} Message Sent"))
-            .note("The channel lists no message: what travels on it is unknown.");
-        draft.flow(&bare_event(topic), &topic_key(topic), FlowKind::PublishedTo);
-    }
-
-    // Applications.
-    let role = |app: &String| {
-        let sends = system.sends.iter().any(|(a, _, _)| a == app)
-            || system.bare_sends.iter().any(|(a, _)| a == app)
-            || system.asks.iter().any(|(a, _, _)| a == app);
-        let receives = system.receives.iter().any(|(a, _, _)| a == app)
-            || system.bare_receives.iter().any(|(a, _)| a == app)
-            || system.answers.iter().any(|(a, _, _)| a == app);
-        (sends, receives)
-    };
-    let mut app_keys: BTreeMap<&String, Key> = BTreeMap::new();
-    for (title, app) in &system.apps {
-        let (sends, receives) = role(title);
-        let kind = if receives {
-            ElementKind::Aggregate
-        } else {
-            ElementKind::ExternalSystem
-        };
-        let key: Key = (kind, title.clone());
-        let mut group = ElementId::slug(title).0;
-        if group.is_empty() {
-            group = "application".into();
-        }
-        let node = draft.node(&key, title);
-        for line in &app.notes {
-            node.note(line.clone());
-        }
-        if !sends && !receives {
-            node.note("Its document describes no operation: it neither sends nor receives.");
-        }
-        if receives {
-            node.service = Some(Service {
-                group: Some(group.clone()),
-                ..Service::default()
-            });
-        }
-        if sends {
-            node.workload = Some(Workload {
-                arrival: Arrival::Poisson {
-                    per_sec: DEFAULT_RATE_PER_SEC,
-                },
-                ..Workload::default()
-            });
-            draft.assume(format!(
-                "{title} sends {DEFAULT_RATE_PER_SEC} messages/s (Poisson, 100 keys), spread \
-                 evenly over what it sends: its document gives no rate."
-            ));
-        }
-        if receives {
-            draft.assume(format!(
-                "{title} handles each message in 2 ms on average (exponential), with 1 instance, \
-                 in consumer group `{group}`."
-            ));
-        }
-        app_keys.insert(title, key);
-    }
-    let app_key = |title: &String| app_keys.get(title).cloned();
-    for (app, message, topic) in &system.sends {
-        if let Some(app) = app_key(app) {
-            draft.flow(&app, &event_key(message, topic), FlowKind::Emits);
-        }
-    }
-    for (app, _, topic) in &system.receives {
-        if let Some(app) = app_key(app) {
-            draft.flow(&topic_key(topic), &app, FlowKind::ConsumedBy);
-        }
-    }
-    for (app, topic) in &system.bare_sends {
-        if let Some(app) = app_key(app) {
-            draft.flow(&app, &bare_event(topic), FlowKind::Emits);
-        }
-    }
-    for (app, topic) in &system.bare_receives {
-        if let Some(app) = app_key(app) {
-            draft.flow(&topic_key(topic), &app, FlowKind::ConsumedBy);
-        }
-    }
-
-    // Requests: a call to a command (or query) that one application handles.
-    for ((message, topic), notes) in &system.requests {
-        let info = system.messages.get(message);
-        let kind = if info.is_some_and(|m| m.query) {
-            ElementKind::Query
-        } else {
-            ElementKind::Command
-        };
-        let key: Key = (kind, format!("{message} @ {topic}"));
-        let name = info.map_or_else(|| message.clone(), |m| m.name.clone());
-        let node = draft.node(&key, &name);
-        for line in info.map(|m| m.notes.as_slice()).unwrap_or_default() {
-            node.note(line.clone());
-        }
-        for line in notes {
-            node.note(line.clone());
-        }
-        for (app, _, _) in system
-            .asks
-            .iter()
-            .filter(|(_, m, t)| m == message && t == topic)
-        {
-            if let Some(app) = app_key(app) {
-                draft.flow(&app, &key, FlowKind::Call);
-            }
-        }
-        let handlers: Vec<&String> = system
-            .answers
-            .iter()
-            .filter(|(_, m, t)| m == message && t == topic)
-            .map(|(app, _, _)| app)
-            .collect();
-        if let Some((first, others)) = handlers.split_first() {
-            if let Some(handler) = app_key(first) {
-                draft.flow(&key, &handler, FlowKind::HandledBy);
-            }
-            if !others.is_empty() {
-                draft.warn(
-                    Location::file("import"),
-                    format!(
-                        "request \"{name}\" over {topic} is answered by {} applications; a \
-                         request has one handler, so {first} handles it and {} do not",
-                        handlers.len(),
-                        others
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-            }
-        }
-    }
 }

@@ -73,6 +73,7 @@ pub(crate) struct Draft {
     assumptions: Vec<String>,
     sources: Vec<(String, String)>,
     warnings: Vec<ImportWarning>,
+    warned: BTreeSet<ImportWarning>,
 }
 
 impl Draft {
@@ -114,7 +115,7 @@ impl Draft {
             at,
             message: message.into(),
         };
-        if !self.warnings.contains(&warning) {
+        if self.warned.insert(warning.clone()) {
             self.warnings.push(warning);
         }
     }

@@ -14,8 +14,12 @@
 //! processor rather than per arrow keeps a fan-out to three children at one
 //! sticky, and an event per processor is where its records really split off.
 
+mod parse;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+pub(crate) use self::parse::looks_like_topology;
+use self::parse::{NodeKind, Topology, parse};
 use super::draft::{Draft, DraftOperator, Key};
 use super::inputs::Source as Input;
 use super::{ImportError, Location};
@@ -25,384 +29,6 @@ use crate::model::{ElementKind, FlowKind, Operator, Service, TopicSpec, US_PER_S
 const FILTER_KEEP_PERCENT: u32 = 50;
 /// Window assumed for aggregates (and for a table's cache flushes).
 const AGGREGATE_WINDOW_US: u64 = US_PER_SEC;
-
-/// The words that start a part of the description, in the order they are tried.
-const KEYWORDS: [&str; 9] = [
-    "Sub-topologies:",
-    "Sub-topology:",
-    "Topologies:",
-    "Global Stores:",
-    "Source:",
-    "Processor:",
-    "Sink:",
-    "-->",
-    "<--",
-];
-
-/// Whether text reads as a `Topology#describe()` description.
-pub(crate) fn looks_like_topology(text: &str) -> bool {
-    text.contains("Sub-topology")
-        || ((text.contains("Source:") || text.contains("Processor:")) && text.contains("-->"))
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum NodeKind {
-    Source {
-        topics: Vec<String>,
-        pattern: bool,
-    },
-    Processor {
-        stores: Vec<String>,
-    },
-    Sink {
-        topic: Option<String>,
-        extractor: Option<String>,
-    },
-}
-
-#[derive(Clone, Debug)]
-struct Node {
-    kind: NodeKind,
-    line: usize,
-    sub: Option<u64>,
-    global: bool,
-    successors: Vec<String>,
-    predecessors: Vec<String>,
-}
-
-/// A parsed description: nodes by name, and the arrows between them.
-#[derive(Debug, Default)]
-struct Topology {
-    nodes: BTreeMap<String, Node>,
-    edges: BTreeSet<(String, String)>,
-}
-
-/// Where a line's description starts: the first keyword (the text before it
-/// is a log prefix).
-fn first_keyword(line: &str) -> Option<usize> {
-    KEYWORDS.iter().filter_map(|k| line.find(k)).min()
-}
-
-struct LineParser<'a> {
-    origin: &'a str,
-    line: usize,
-    /// Byte offset of `rest` in the line.
-    offset: usize,
-    raw: &'a str,
-}
-
-impl LineParser<'_> {
-    fn location(&self, at: usize) -> Location {
-        let col = 1 + self.raw[..at.min(self.raw.len())].chars().count();
-        Location::at(self.origin, self.line, col)
-    }
-
-    fn invalid(&self, at: usize, message: String) -> ImportError {
-        ImportError::Invalid {
-            at: self.location(at),
-            message,
-        }
-    }
-}
-
-/// Names in a `-->` or `<--` list (`none` is the empty list).
-fn names(segment: &str) -> Vec<String> {
-    let names: Vec<String> = segment
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    if names == ["none"] { Vec::new() } else { names }
-}
-
-/// The items of `[a, b]`, or of `a, b` without brackets.
-fn list(value: &str) -> Vec<String> {
-    let value = value.trim();
-    let inner = value
-        .strip_prefix('[')
-        .and_then(|v| v.strip_suffix(']'))
-        .unwrap_or(value);
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-fn is_pattern(value: &str) -> bool {
-    value.contains(['*', '|', '+', '?', '\\', '^', '$', '(', ')'])
-}
-
-fn parse(text: &str, origin: &str, draft: &mut Draft) -> Result<Topology, ImportError> {
-    let mut topology = Topology::default();
-    let mut current: Option<String> = None;
-    let mut sub: Option<u64> = None;
-    let mut global = false;
-    for (index, raw) in text.lines().enumerate() {
-        let Some(start) = first_keyword(raw) else {
-            continue;
-        };
-        let p = LineParser {
-            origin,
-            line: index + 1,
-            offset: start,
-            raw,
-        };
-        let mut pos = p.offset;
-        loop {
-            let rest = raw[pos..].trim_start();
-            pos = raw.len() - rest.len();
-            if rest.is_empty() {
-                break;
-            }
-            if let Some(after) = ["Sub-topologies:", "Topologies:", "Global Stores:"]
-                .iter()
-                .find_map(|k| rest.strip_prefix(k))
-            {
-                pos = raw.len() - after.len();
-                continue;
-            }
-            if let Some(after) = rest.strip_prefix("Sub-topology:") {
-                let digits: String = after
-                    .trim_start()
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .take(18)
-                    .collect();
-                sub = digits.parse().ok();
-                global = after.contains("global store");
-                current = None;
-                break;
-            }
-            if let Some(after) = rest
-                .strip_prefix("-->")
-                .or_else(|| rest.strip_prefix("<--"))
-            {
-                let forward = rest.starts_with("-->");
-                let end = first_keyword(after).unwrap_or(after.len());
-                let listed = names(&after[..end]);
-                let Some(name) = &current else {
-                    return Err(p.invalid(
-                        pos,
-                        format!(
-                            "`{}` before any Source, Processor or Sink: the lines above it are \
-                             missing",
-                            if forward { "-->" } else { "<--" }
-                        ),
-                    ));
-                };
-                if let Some(node) = topology.nodes.get_mut(name) {
-                    if forward {
-                        node.successors.extend(listed);
-                    } else {
-                        node.predecessors.extend(listed);
-                    }
-                }
-                pos = raw.len() - after.len() + end;
-                continue;
-            }
-            let Some((keyword, after)) = ["Source:", "Processor:", "Sink:"]
-                .iter()
-                .find_map(|k| rest.strip_prefix(k).map(|a| (*k, a)))
-            else {
-                draft.warn(
-                    p.location(pos),
-                    format!(
-                        "`{}` is not part of a topology description; skipped",
-                        clip(rest)
-                    ),
-                );
-                break;
-            };
-            let after_trimmed = after.trim_start();
-            let name_at = raw.len() - after_trimmed.len();
-            let name: String = after_trimmed
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '(')
-                .collect();
-            if name.is_empty() {
-                return Err(p.invalid(
-                    name_at,
-                    format!("`{keyword}` without a name: expected `{keyword} NAME (...)`"),
-                ));
-            }
-            let mut rest_at = name_at + name.len();
-            let details = raw[rest_at..].trim_start();
-            let mut inner = None;
-            if details.starts_with('(') {
-                let open = raw.len() - details.len();
-                let mut depth = 0usize;
-                let close = details.char_indices().find_map(|(i, c)| {
-                    match c {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                return Some(i);
-                            }
-                        }
-                        _ => {}
-                    }
-                    None
-                });
-                let Some(close) = close else {
-                    return Err(p.invalid(
-                        open,
-                        format!("the `(` after `{name}` is never closed: the line is cut short"),
-                    ));
-                };
-                inner = Some(details[1..close].trim().to_string());
-                rest_at = open + close + 1;
-            }
-            let kind = node_kind(keyword, &name, inner.as_deref(), &p, name_at, draft);
-            if topology.nodes.contains_key(&name) {
-                draft.warn(
-                    p.location(name_at),
-                    format!("`{name}` is described twice; the first description is kept"),
-                );
-            } else {
-                topology.nodes.insert(
-                    name.clone(),
-                    Node {
-                        kind,
-                        line: p.line,
-                        sub,
-                        global,
-                        successors: Vec::new(),
-                        predecessors: Vec::new(),
-                    },
-                );
-            }
-            current = Some(name);
-            pos = rest_at;
-        }
-    }
-    if topology.nodes.is_empty() {
-        return Err(ImportError::Invalid {
-            at: Location::file(origin),
-            message: "no `Source:`, `Processor:` or `Sink:` line: this is not a Kafka Streams \
-                      topology description (the text `Topology#describe()` prints)"
-                .into(),
-        });
-    }
-    // Arrows from both directions, kept only between described nodes.
-    let mut pairs = Vec::new();
-    for (name, node) in &topology.nodes {
-        pairs.extend(
-            node.successors
-                .iter()
-                .map(|s| (name.clone(), s.clone(), node.line)),
-        );
-        pairs.extend(
-            node.predecessors
-                .iter()
-                .map(|p| (p.clone(), name.clone(), node.line)),
-        );
-    }
-    for (from, to, line) in pairs {
-        if from == to {
-            continue;
-        }
-        let missing = [&from, &to]
-            .into_iter()
-            .find(|n| !topology.nodes.contains_key(*n));
-        match missing {
-            Some(missing) => draft.warn(
-                Location::at(origin, line, 1),
-                format!(
-                    "`{missing}` is linked to `{}` but not described; the arrow is left out",
-                    if *missing == from { &to } else { &from }
-                ),
-            ),
-            None => {
-                topology.edges.insert((from, to));
-            }
-        }
-    }
-    Ok(topology)
-}
-
-fn clip(text: &str) -> String {
-    let cut: String = text.chars().take(60).collect();
-    if cut.len() < text.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    }
-}
-
-/// What a `Source:`, `Processor:` or `Sink:` is, from what its parentheses say.
-fn node_kind(
-    keyword: &str,
-    name: &str,
-    inner: Option<&str>,
-    p: &LineParser<'_>,
-    at: usize,
-    draft: &mut Draft,
-) -> NodeKind {
-    let inner = inner.unwrap_or("");
-    let value_of = |labels: &[&str]| {
-        labels
-            .iter()
-            .find_map(|label| inner.strip_prefix(label))
-            .map(str::trim)
-    };
-    match keyword {
-        "Source:" => {
-            let Some(value) = value_of(&["topics:", "topic:", "topicPattern:", "pattern:"]) else {
-                draft.warn(
-                    p.location(at),
-                    format!("source `{name}` names no topic; it reads nothing on the board"),
-                );
-                return NodeKind::Source {
-                    topics: Vec::new(),
-                    pattern: false,
-                };
-            };
-            let bracketed = value.starts_with('[');
-            if !bracketed && is_pattern(value) {
-                NodeKind::Source {
-                    topics: vec![value.to_string()],
-                    pattern: true,
-                }
-            } else {
-                NodeKind::Source {
-                    topics: list(value),
-                    pattern: false,
-                }
-            }
-        }
-        "Processor:" => NodeKind::Processor {
-            stores: value_of(&["stores:"]).map(list).unwrap_or_default(),
-        },
-        _ => {
-            if inner.contains("extractor") {
-                let extractor = value_of(&["extractor class:", "topic extractor:", "extractor:"])
-                    .unwrap_or(inner)
-                    .to_string();
-                NodeKind::Sink {
-                    topic: None,
-                    extractor: Some(extractor),
-                }
-            } else {
-                let topic = value_of(&["topic:", "topics:"])
-                    .map(|t| t.trim_matches(['[', ']']).trim().to_string())
-                    .filter(|t| !t.is_empty());
-                if topic.is_none() {
-                    draft.warn(
-                        p.location(at),
-                        format!("sink `{name}` names no topic; what it writes is left out"),
-                    );
-                }
-                NodeKind::Sink {
-                    topic,
-                    extractor: None,
-                }
-            }
-        }
-    }
-}
 
 /// The operator and readable name of a generated node name
 /// (`KSTREAM-MAPVALUES-0000000003` -> `MAPVALUES`, 3).
@@ -479,43 +105,69 @@ fn is_internal(topic: &str) -> Option<&'static str> {
     }
 }
 
-/// Source topics upstream of `start`, through its predecessors.
-fn upstream_topics(topology: &Topology, start: &str) -> BTreeSet<String> {
-    let mut topics = BTreeSet::new();
-    let mut seen = BTreeSet::from([start.to_string()]);
-    let mut queue = VecDeque::from([start.to_string()]);
-    while let Some(name) = queue.pop_front() {
-        if let Some(NodeKind::Source { topics: t, .. }) = topology.nodes.get(&name).map(|n| &n.kind)
-        {
-            topics.extend(t.iter().cloned());
-        }
-        for (from, _) in topology.edges.iter().filter(|(_, to)| *to == name) {
-            if seen.insert(from.clone()) {
-                queue.push_back(from.clone());
-            }
-        }
-    }
-    topics
+/// Steps the join-table searches of one description may take in all: a
+/// hostile description with thousands of joins sharing stores stays bounded.
+const TRACE_BUDGET: usize = 2_000_000;
+
+/// Arrows into each node.
+struct Upstream<'t> {
+    topology: &'t Topology,
+    into: BTreeMap<&'t str, Vec<&'t str>>,
+    budget: usize,
 }
 
-/// The topic a join reads as its table: upstream of another processor that
-/// shares one of its stores, and not upstream of the join itself.
-fn join_table(topology: &Topology, join: &str, stores: &[String]) -> Option<String> {
-    let own = upstream_topics(topology, join);
-    let mut candidates = BTreeSet::new();
-    for (name, node) in &topology.nodes {
-        let NodeKind::Processor { stores: theirs } = &node.kind else {
-            continue;
-        };
-        if name != join && theirs.iter().any(|s| stores.contains(s)) {
-            candidates.extend(
-                upstream_topics(topology, name)
-                    .into_iter()
-                    .filter(|t| !own.contains(t)),
-            );
+impl<'t> Upstream<'t> {
+    fn new(topology: &'t Topology) -> Self {
+        let mut into: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (from, to) in &topology.edges {
+            into.entry(to.as_str()).or_default().push(from.as_str());
+        }
+        Self {
+            topology,
+            into,
+            budget: TRACE_BUDGET,
         }
     }
-    candidates.into_iter().next()
+
+    /// Source topics upstream of `start`; `None` once the budget is spent.
+    fn topics(&mut self, start: &str) -> Option<BTreeSet<String>> {
+        let mut topics = BTreeSet::new();
+        let mut seen = BTreeSet::from([start]);
+        let mut queue = VecDeque::from([start]);
+        while let Some(name) = queue.pop_front() {
+            self.budget = self.budget.checked_sub(1)?;
+            if let Some(NodeKind::Source { topics: t, .. }) =
+                self.topology.nodes.get(name).map(|n| &n.kind)
+            {
+                topics.extend(t.iter().cloned());
+            }
+            for from in self.into.get(name).map_or(&[][..], Vec::as_slice) {
+                if seen.insert(from) {
+                    queue.push_back(from);
+                }
+            }
+        }
+        Some(topics)
+    }
+
+    /// The topic a join reads as its table: upstream of another processor
+    /// that shares one of its stores, and not upstream of the join itself.
+    /// `Err` when the budget ran out.
+    fn join_table(&mut self, join: &str, stores: &[String]) -> Result<Option<String>, ()> {
+        let own = self.topics(join).ok_or(())?;
+        let mut candidates = BTreeSet::new();
+        let topology = self.topology;
+        for (name, node) in &topology.nodes {
+            let NodeKind::Processor { stores: theirs } = &node.kind else {
+                continue;
+            };
+            if name != join && theirs.iter().any(|s| stores.contains(s)) {
+                let upstream = self.topics(name).ok_or(())?;
+                candidates.extend(upstream.into_iter().filter(|t| !own.contains(t)));
+            }
+        }
+        Ok(candidates.into_iter().next())
+    }
 }
 
 /// Reads one description into the draft.
@@ -568,19 +220,25 @@ pub(crate) fn import(draft: &mut Draft, input: &Input) -> Result<(), ImportError
 
     // Which nodes are drawn as processor stickies: every processor, and a
     // source that writes straight to a sink (a pass-through).
+    let into_sinks: BTreeSet<&str> = topology
+        .edges
+        .iter()
+        .filter(|(_, b)| {
+            matches!(
+                topology.nodes.get(b).map(|n| &n.kind),
+                Some(NodeKind::Sink { .. })
+            )
+        })
+        .map(|(a, _)| a.as_str())
+        .collect();
     let drawn = |name: &str| -> bool {
         match topology.nodes.get(name).map(|n| &n.kind) {
             Some(NodeKind::Processor { .. }) => true,
-            Some(NodeKind::Source { .. }) => topology.edges.iter().any(|(a, b)| {
-                a == name
-                    && matches!(
-                        topology.nodes.get(b).map(|n| &n.kind),
-                        Some(NodeKind::Sink { .. })
-                    )
-            }),
+            Some(NodeKind::Source { .. }) => into_sinks.contains(name),
             _ => false,
         }
     };
+    let mut upstream = Upstream::new(&topology);
     let mut windows = (false, false);
     let mut filters = false;
     for (name, node) in &topology.nodes {
@@ -638,19 +296,27 @@ pub(crate) fn import(draft: &mut Draft, input: &Input) -> Result<(), ImportError
                     window_us: AGGREGATE_WINDOW_US,
                 })
             }
-            Some(op) if is_join(op) => match join_table(&topology, name, &stores) {
-                Some(table) => {
+            Some(op) if is_join(op) => match upstream.join_table(name, &stores) {
+                Ok(Some(table)) => {
                     add_topic(draft, &table, false);
                     draft.flow(&topic_key(&table), &node_key(name), FlowKind::ConsumedBy);
                     DraftOperator::Join(topic_key(&table))
                 }
-                None => {
+                found => {
                     draft.warn(
                         Location::at(origin, node.line, 1),
-                        format!(
-                            "join `{name}`: the other side of the join is not in the description \
-                             (a global table, or another application's store); it is drawn as a map"
-                        ),
+                        if found.is_err() {
+                            format!(
+                                "join `{name}`: the description is too large to trace the other \
+                                 side of the join; it is drawn as a map"
+                            )
+                        } else {
+                            format!(
+                                "join `{name}`: the other side of the join is not in the \
+                                 description (a global table, or another application's store); \
+                                 it is drawn as a map"
+                            )
+                        },
                     );
                     DraftOperator::Plain(Operator::Map)
                 }
@@ -780,70 +446,6 @@ pub(crate) fn import(draft: &mut Draft, input: &Input) -> Result<(), ImportError
 mod tests {
     use super::*;
 
-    fn parsed(text: &str) -> (Topology, Draft) {
-        let mut draft = Draft::default();
-        let topology = parse(text, "t.txt", &mut draft).expect("parses");
-        (topology, draft)
-    }
-
-    #[test]
-    fn one_line_form_with_unbracketed_topics_parses() {
-        let (t, _) = parsed(
-            "Sub-topologies:\n  Sub-topology: 0\n    Source: S(topics: in) --> P\n    \
-             Processor: P(stores: [s]) --> K <-- S\n    Sink: K(topic: out) <-- P\nGlobal Stores:\n  none\n",
-        );
-        assert_eq!(
-            t.nodes["S"].kind,
-            NodeKind::Source {
-                topics: vec!["in".into()],
-                pattern: false
-            }
-        );
-        assert_eq!(
-            t.nodes["P"].kind,
-            NodeKind::Processor {
-                stores: vec!["s".into()]
-            }
-        );
-        assert!(t.edges.contains(&("S".into(), "P".into())));
-        assert!(t.edges.contains(&("P".into(), "K".into())));
-    }
-
-    #[test]
-    fn log_prefixes_and_tabs_are_ignored() {
-        let (t, _) = parsed(
-            "2024-05-01 10:00:00 INFO  [main] App - Topologies:\n\
-             2024-05-01 10:00:00 INFO  [main] App -    Sub-topology: 0\n\
-             2024-05-01 10:00:00 INFO  [main] App - \tSource:  A (topics: [x, y])\n\
-             2024-05-01 10:00:00 INFO  [main] App - \t  --> B\n\
-             2024-05-01 10:00:00 INFO  [main] App - \tProcessor: B (stores: [])\n\
-             2024-05-01 10:00:00 INFO  [main] App - \t  --> none\n\
-             2024-05-01 10:00:00 INFO  [main] App - \t  <-- A\n",
-        );
-        assert_eq!(t.nodes.len(), 2);
-        assert_eq!(t.edges.len(), 1);
-    }
-
-    #[test]
-    fn an_unclosed_parenthesis_is_an_error_with_line_and_column() {
-        let mut draft = Draft::default();
-        let err = parse(
-            "Sub-topology: 0\n  Source: A (topics: [x]\n",
-            "t.txt",
-            &mut draft,
-        )
-        .unwrap_err();
-        let at = err.location().expect("located");
-        assert_eq!((at.line, at.col), (Some(2), Some(13)));
-    }
-
-    #[test]
-    fn text_without_nodes_is_not_a_topology() {
-        let mut draft = Draft::default();
-        let err = parse("hello\nworld\n", "t.txt", &mut draft).unwrap_err();
-        assert!(err.to_string().contains("not a Kafka Streams"), "{err}");
-    }
-
     #[test]
     fn generated_names_read_as_the_dsl_and_keep_their_number() {
         assert_eq!(
@@ -857,18 +459,6 @@ mod tests {
         assert_eq!(
             generated("KSTREAM-SOURCE-0000000000"),
             Some(("SOURCE".into(), 0))
-        );
-    }
-
-    #[test]
-    fn a_pattern_source_is_one_pattern_topic() {
-        let (t, _) = parsed("Source: S (topics: input-.*)\n --> none\n");
-        assert_eq!(
-            t.nodes["S"].kind,
-            NodeKind::Source {
-                topics: vec!["input-.*".into()],
-                pattern: true
-            }
         );
     }
 }

@@ -670,6 +670,13 @@ fn the_corpus_streetlights_2_6_and_3_0_import_to_the_same_stickies() {
 }
 
 #[test]
+fn the_whole_corpus_imports_as_one_system_that_runs() {
+    let Some(dir) = corpus() else { return };
+    let imported = import_paths(&[dir], ImportFormat::Auto).unwrap_or_else(|e| panic!("{e}"));
+    assert_ready_to_run(&imported.model, "interop/");
+}
+
+#[test]
 fn every_corpus_kafka_streams_text_imports_clean_and_runs() {
     let Some(dir) = corpus() else { return };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("kafka-streams"))

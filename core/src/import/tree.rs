@@ -29,7 +29,8 @@ pub(crate) fn looks_like_json(text: &str) -> bool {
 }
 
 /// Parses YAML (or JSON, which it reads with exact JSON error positions) into a
-/// tree, within a node budget of about twice the text's size.
+/// tree, within a node budget of about twice the text's size. Text that starts
+/// like JSON but is not JSON is tried as YAML (flow style) before failing.
 pub(crate) fn parse(text: &str, origin: &str) -> Result<Value, ImportError> {
     let budget = Cell::new(text.len().saturating_add(BUDGET_SLACK));
     let seed = Bounded { budget: &budget };
@@ -39,9 +40,16 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Value, ImportError> {
             deserializer.end()?;
             Ok(value)
         });
-        value.map_err(|e| ImportError::Syntax {
-            at: Location::at(origin, e.line().max(1), e.column().max(1)),
-            message: format!("not valid JSON: {}", strip_position(&e.to_string())),
+        value.or_else(|e| {
+            // YAML's flow style also starts with `{`: accept it, but report
+            // what JSON found when YAML cannot read it either.
+            let budget = Cell::new(text.len().saturating_add(BUDGET_SLACK));
+            Bounded { budget: &budget }
+                .deserialize(serde_norway::Deserializer::from_str(text))
+                .map_err(|_| ImportError::Syntax {
+                    at: Location::at(origin, e.line().max(1), e.column().max(1)),
+                    message: format!("not valid JSON: {}", strip_position(&e.to_string())),
+                })
         })
     } else {
         let deserializer = serde_norway::Deserializer::from_str(text);
@@ -304,6 +312,12 @@ mod tests {
         text.push_str("]\n");
         let err = parse(&text, "wide.yaml").unwrap_err();
         assert!(err.to_string().contains("expands"), "{err}");
+    }
+
+    #[test]
+    fn yaml_flow_style_that_is_not_json_still_reads() {
+        let value = parse("{asyncapi: 3.0.0, info: {title: T}}", "x.yaml").expect("valid YAML");
+        assert_eq!(value["info"]["title"], Value::String("T".into()));
     }
 
     #[test]

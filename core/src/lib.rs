@@ -11,6 +11,7 @@ pub use format::{FormatError, LoadError, SaveError};
 pub use model::{Element, ElementId, ElementKind, Flow, FlowKind, Model};
 pub mod compare;
 pub mod edit;
+pub mod import;
 pub mod layout;
 pub mod sim;
 pub mod synth;

@@ -387,3 +387,49 @@ fn checks_are_sorted_errors_first() {
     sorted.sort();
     assert_eq!(severities, sorted);
 }
+
+#[test]
+fn a_topic_nobody_publishes_to_or_consumes_is_a_warning() {
+    let m = model(&[("audit", K::Topic, "audit")], &[]);
+    let problems: Vec<_> = check(&m)
+        .into_iter()
+        .filter(|p| p.rule == Rule::TopicUnlinked)
+        .collect();
+    assert!(problems.iter().all(|p| p.severity == Severity::Warning));
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("nobody publishes to topic `audit`"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("nobody consumes topic `audit`"))
+    );
+    assert!(!fires(&clean(), Rule::TopicUnlinked));
+}
+
+#[test]
+fn a_dead_letter_topic_is_not_unlinked() {
+    let mut m = clean();
+    m.add_element(Element::new("dlq", K::Topic, "orders-dlq", Pos::default()))
+        .expect("fresh");
+    assert!(fires(&m, Rule::TopicUnlinked));
+    m.element_mut(&"history".into()).expect("exists").service = Some(Service {
+        on_exhausted: OnExhausted::DeadLetter("dlq".into()),
+        ..Service::default()
+    });
+    assert!(!fires(&m, Rule::TopicUnlinked));
+}
+
+#[test]
+fn emits_on_may_name_the_source_itself_when_it_has_a_workload() {
+    let mut m = clean();
+    let key = Flow::new("order", "order-placed", F::Emits).key();
+    m.flow_mut(&key).expect("exists").on = vec!["order".into()];
+    assert!(fires(&m, Rule::EmitsOn));
+    m.element_mut(&"order".into()).expect("exists").workload = Some(Workload::default());
+    assert!(!fires(&m, Rule::EmitsOn));
+}

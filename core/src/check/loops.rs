@@ -18,9 +18,8 @@ struct Causal<'m> {
 }
 
 impl<'m> Causal<'m> {
-    /// Every flow along which a message leads to another delivery; `keep`
-    /// says which elements take part.
-    fn of(ctx: &Context<'m>, keep: impl Fn(&ElementId) -> bool) -> Self {
+    /// Every flow of the given kinds, between elements `keep` lets take part.
+    fn of(ctx: &Context<'m>, kinds: &[FlowKind], keep: impl Fn(&ElementId) -> bool) -> Self {
         let ids: Vec<&ElementId> = ctx.model.ids().collect();
         let position: BTreeMap<&ElementId, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -29,18 +28,14 @@ impl<'m> Causal<'m> {
             graph.add_node(i);
         }
         for flow in ctx.model.sorted_flows() {
-            let causal = matches!(
-                flow.kind,
-                FlowKind::Emits
-                    | FlowKind::PublishedTo
-                    | FlowKind::ConsumedBy
-                    | FlowKind::Triggers
-                    | FlowKind::HandledBy
-                    | FlowKind::Updates
-                    | FlowKind::Call
-                    | FlowKind::Webhook
-            );
-            if !causal || !keep(&flow.from) || !keep(&flow.to) {
+            // A flow limited to the source's own workload arrivals is not
+            // caused by anything the source receives.
+            let own_arrivals_only = !flow.on.is_empty() && flow.on.iter().all(|i| *i == flow.from);
+            if !kinds.contains(&flow.kind)
+                || own_arrivals_only
+                || !keep(&flow.from)
+                || !keep(&flow.to)
+            {
                 continue;
             }
             if let (Some(a), Some(b)) = (position.get(&flow.from), position.get(&flow.to)) {
@@ -122,6 +117,28 @@ impl<'m> Causal<'m> {
     }
 }
 
+/// Flows along which one message leads to another delivery.
+const CAUSAL: [FlowKind; 8] = [
+    FlowKind::Emits,
+    FlowKind::PublishedTo,
+    FlowKind::ConsumedBy,
+    FlowKind::Triggers,
+    FlowKind::HandledBy,
+    FlowKind::Updates,
+    FlowKind::Call,
+    FlowKind::Webhook,
+];
+
+/// Flows along which policies trigger each other (asynchronously).
+const TRIGGERING: [FlowKind; 6] = [
+    FlowKind::Emits,
+    FlowKind::PublishedTo,
+    FlowKind::ConsumedBy,
+    FlowKind::Triggers,
+    FlowKind::HandledBy,
+    FlowKind::Webhook,
+];
+
 fn arrow_path(path: &[&ElementId]) -> String {
     path.iter()
         .map(|id| id.as_str())
@@ -133,7 +150,7 @@ impl Context<'_> {
     /// Policies that can trigger each other forever (a warning: a policy may
     /// decide to stop the loop).
     pub(super) fn policy_cycles(&self, problems: &mut Vec<Problem>) {
-        let causal = Causal::of(self, |_| true);
+        let causal = Causal::of(self, &TRIGGERING, |_| true);
         for component in causal.loops() {
             let members: Vec<ElementId> = component
                 .iter()
@@ -170,7 +187,7 @@ impl Context<'_> {
                 !e.kind.is_service() || e.service_or_default().service_time.mean_us() == 0
             })
         };
-        let zero_time = Causal::of(self, instant);
+        let zero_time = Causal::of(self, &CAUSAL, instant);
         for component in zero_time.loops() {
             let path = zero_time.cycle_path(&component);
             problems.push(Problem::new(
@@ -184,7 +201,7 @@ impl Context<'_> {
                 ),
             ));
         }
-        let causal = Causal::of(self, |_| true);
+        let causal = Causal::of(self, &CAUSAL, |_| true);
         for component in causal.loops() {
             let path = causal.cycle_path(&component);
             let splitter = component

@@ -89,11 +89,13 @@ pub enum Rule {
     /// Load or sampling beyond the documented limits, or a handler that
     /// fails every delivery.
     RunLimits,
+    /// A topic nobody publishes to, or nobody consumes.
+    TopicUnlinked,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::CommandHandler,
         Rule::QueryHandler,
         Rule::PolicyUnfed,
@@ -117,6 +119,7 @@ impl Rule {
         Rule::MultiplyingLoop,
         Rule::EndlessLoop,
         Rule::RunLimits,
+        Rule::TopicUnlinked,
     ];
 
     /// The stable id printed as `SEVERITY[RULE-ID]`.
@@ -145,6 +148,7 @@ impl Rule {
             Rule::MultiplyingLoop => "multiplying-loop",
             Rule::EndlessLoop => "endless-loop",
             Rule::RunLimits => "run-limits",
+            Rule::TopicUnlinked => "topic-unlinked",
         }
     }
 }
@@ -198,6 +202,7 @@ pub fn check(model: &Model) -> Vec<Problem> {
     ctx.flows(&mut problems);
     ctx.naming_and_annotations(&mut problems);
     ctx.unconsumed_events(&mut problems);
+    ctx.unlinked_topics(&mut problems);
     ctx.policy_cycles(&mut problems);
     ctx.runaway_loops(&mut problems);
     ctx.run_parameters(&mut problems);
@@ -504,6 +509,58 @@ impl<'m> Context<'m> {
         }
     }
 
+    /// Topics that nothing publishes to or nothing consumes. A dead-letter
+    /// topic is written by the broker and read by people: it is exempt.
+    fn unlinked_topics(&self, problems: &mut Vec<Problem>) {
+        if self.model.level == Level::BigPicture {
+            return;
+        }
+        let dead_letters: BTreeSet<&ElementId> = self
+            .model
+            .elements()
+            .filter_map(|e| match e.service.as_ref().map(|s| &s.on_exhausted) {
+                Some(OnExhausted::DeadLetter(topic)) => Some(topic),
+                _ => None,
+            })
+            .collect();
+        for topic in self
+            .model
+            .elements()
+            .filter(|e| e.kind == ElementKind::Topic && !dead_letters.contains(&e.id))
+        {
+            let warn = |message: String| {
+                Problem::new(
+                    Rule::TopicUnlinked,
+                    Severity::Warning,
+                    vec![topic.id.clone()],
+                    message,
+                )
+            };
+            if !self
+                .incoming(&topic.id)
+                .iter()
+                .any(|(kind, _)| *kind == FlowKind::PublishedTo)
+            {
+                problems.push(warn(format!(
+                    "nobody publishes to topic `{}`: connect the event published to it, or \
+                     remove the topic",
+                    topic.name
+                )));
+            }
+            if !self
+                .outgoing(&topic.id)
+                .iter()
+                .any(|(kind, _)| *kind == FlowKind::ConsumedBy)
+            {
+                problems.push(warn(format!(
+                    "nobody consumes topic `{}`: connect the policy, processor, read model or \
+                     service that reads it",
+                    topic.name
+                )));
+            }
+        }
+    }
+
     fn run_parameters(&self, problems: &mut Vec<Problem>) {
         let error =
             |rule, elements, message| Problem::new(rule, Severity::Error, elements, message);
@@ -619,14 +676,22 @@ impl<'m> Context<'m> {
                                 | FlowKind::Call
                         )
                 });
-                if !is_input {
+                // Naming the source itself limits the flow to its own
+                // workload's arrivals: it is never a reaction.
+                let own_arrivals = *input == flow.from
+                    && self
+                        .model
+                        .element(&flow.from)
+                        .is_some_and(|e| e.workload.is_some());
+                if !is_input && !own_arrivals {
                     problems.push(error(
                         Rule::EmitsOn,
                         vec![flow.from.clone(), flow.to.clone()],
                         format!(
                             "flow {flow} is limited to `{input}`, which `{}` does not receive: \
-                             name a command, event or topic it handles",
-                            flow.from
+                             name a command, event or topic it handles (or `{}` itself, for its \
+                             workload's arrivals)",
+                            flow.from, flow.from
                         ),
                     ));
                 }

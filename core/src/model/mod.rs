@@ -288,6 +288,8 @@ pub struct Flow {
     pub kind: FlowKind,
     /// For an emits, triggers or call flow: the incoming message types whose
     /// handling uses this flow (empty: every message the source handles).
+    /// Naming the source itself limits the flow to the source's own workload
+    /// arrivals: a sender that also consumes then never sends in reaction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<ElementId>,
 }

@@ -13,7 +13,7 @@ use super::broker::{KEY_HASH_CACHE, Partition, Sub, SubPart, TopicRt};
 use super::guards::Guards;
 use super::ids::{NodeIx, SlotIx, SourceIx, SubIx, Table, TopicIx};
 use super::queue::Queue;
-use super::runtime::{Action, CallOut, Node, Op, Out, Route};
+use super::runtime::{Action, CallOut, Node, OWN_ARRIVALS, Op, Out, Route};
 use super::sources::{Source, SourceTarget};
 use crate::check::{Severity, check};
 use crate::model::{ElementId, ElementKind, FaultKind, FlowKind, Model, Operator, Retention};
@@ -236,7 +236,14 @@ fn compile_flows(
         let (Some(from), Some(to)) = (node_of(index, &flow.from), node_of(index, &flow.to)) else {
             continue;
         };
-        let on: Vec<NodeIx> = flow.on.iter().filter_map(|id| node_of(index, id)).collect();
+        // An `on` entry naming the flow's own source means its workload's
+        // arrivals, which are not an input type: it never matches one.
+        let on: Vec<NodeIx> = flow
+            .on
+            .iter()
+            .filter_map(|id| node_of(index, id))
+            .map(|input| if input == from { OWN_ARRIVALS } else { input })
+            .collect();
         let (from_kind, to_kind) = (nodes[from].kind, nodes[to].kind);
         match flow.kind {
             FlowKind::HandledBy | FlowKind::Reads => routes[from].handler = Some(to),

@@ -88,6 +88,10 @@ impl Item {
     }
 }
 
+/// The `on` filter value meaning "its own workload's arrivals": no message
+/// type, so it matches no input (see [`crate::model::Flow::on`]).
+pub(crate) const OWN_ARRIVALS: NodeIx = NodeIx(u32::MAX - 1);
+
 /// An output flow: the message type it produces and the inputs it applies to.
 #[derive(Clone, Debug)]
 pub(crate) struct Out {

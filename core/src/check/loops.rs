@@ -206,19 +206,32 @@ impl Context<'_> {
             let path = causal.cycle_path(&component);
             let splitter = component
                 .iter()
-                .find(|n| causal.copies_inside(&component, **n) > 1)
-                .map(|n| causal.ids[n.index()]);
-            let drops = component.iter().any(|n| {
-                self.model.element(causal.ids[n.index()]).is_some_and(|e| {
-                    e.kind == ElementKind::Processor
-                        && matches!(
-                            e.operator(),
-                            Operator::Filter { keep_percent } if keep_percent < 100
-                        )
-                        || matches!(e.operator(), Operator::Aggregate { .. })
-                            && e.kind == ElementKind::Processor
+                .map(|n| (causal.copies_inside(&component, *n), *n))
+                .filter(|(copies, _)| *copies > 1)
+                .max_by_key(|(copies, n)| (*copies, std::cmp::Reverse(*n)))
+                .map(|(copies, n)| (copies, causal.ids[n.index()]));
+            // A window sends one result per key and window however many it
+            // counted; filters pass on a share of what they read.
+            let operators: Vec<Operator> = component
+                .iter()
+                .filter_map(|n| self.model.element(causal.ids[n.index()]))
+                .filter(|e| e.kind == ElementKind::Processor)
+                .map(|e| e.operator())
+                .collect();
+            let windowed = operators
+                .iter()
+                .any(|op| matches!(op, Operator::Aggregate { .. }));
+            let kept: f64 = operators
+                .iter()
+                .map(|op| match op {
+                    Operator::Filter { keep_percent } => f64::from(*keep_percent) / 100.0,
+                    _ => 1.0,
                 })
-            });
+                .product();
+            let drops = windowed || kept < 1.0;
+            let splitter = splitter
+                .filter(|(copies, _)| !windowed && *copies as f64 * kept > 1.0)
+                .map(|(_, id)| id);
             let has_policy = component
                 .iter()
                 .any(|n| self.kind_of(causal.ids[n.index()]) == Some(ElementKind::Policy));

@@ -777,7 +777,7 @@ proptest! {
         for format in [ImportFormat::Auto, ImportFormat::KafkaStreams] {
             if let Ok(imported) = import_text(&text, "mutated.txt", format) {
                 let errors = check(&imported.model).into_iter().filter(|p| p.severity == Severity::Error).count();
-                prop_assert_eq!(errors, 0);
+                prop_assert_eq!(errors, 0, "{:?}", check(&imported.model).into_iter().filter(|p| p.severity == Severity::Error).map(|p| p.message).collect::<Vec<_>>());
             }
         }
     }

@@ -14,5 +14,7 @@ pub mod edit;
 pub mod import;
 pub mod layout;
 pub mod sim;
+pub mod sweep;
 pub mod synth;
+pub mod text;
 pub mod units;

@@ -65,14 +65,15 @@ pub(crate) fn read_text(path: &Path, origin: &str) -> Result<String, ImportError
         source,
     };
     let limit = Limits::default().max_file_bytes;
-    let bytes = fs::metadata(path).map_err(io_error)?.len();
-    if bytes > limit {
-        return Err(ImportError::TooLarge {
-            at: Location::file(origin),
-            message: format!("the file is {bytes} bytes; the limit is {limit} bytes"),
-        });
-    }
-    let raw = fs::read(path).map_err(io_error)?;
+    let raw = match crate::format::read_bounded(path, limit).map_err(io_error)? {
+        crate::format::Bounded::Bytes(raw) => raw,
+        crate::format::Bounded::TooLarge => {
+            return Err(ImportError::TooLarge {
+                at: Location::file(origin),
+                message: format!("the file is larger than the limit of {limit} bytes"),
+            });
+        }
+    };
     match String::from_utf8(raw) {
         Ok(text) => Ok(text.trim_start_matches('\u{feff}').to_string()),
         Err(e) => {

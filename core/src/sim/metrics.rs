@@ -47,6 +47,14 @@ impl Latency {
         self.0.as_ref().map_or(0, |h| h.len())
     }
 
+    /// The mean, in microseconds; 0 when empty.
+    pub fn mean(&self) -> f64 {
+        match &self.0 {
+            Some(h) if !h.is_empty() => h.mean(),
+            _ => 0.0,
+        }
+    }
+
     /// The value at quantile `q` (0.0..=1.0); 0 when empty.
     pub fn quantile(&self, q: f64) -> Time {
         match &self.0 {

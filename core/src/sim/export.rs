@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::trace::Outcome;
+use super::trace::Trace;
 use super::{FLAG_DEAD_LETTER, FLAG_ERROR, FLAG_POISON, FLAG_SYNC, MsgId, MsgKind, NO_MSG, Sim};
 
 /// Virtual time 0 is exported as this wall-clock instant (2026-01-01T00:00:00Z),
@@ -32,9 +33,61 @@ pub fn trace_id(seed: u64, correlation: MsgId) -> String {
     )
 }
 
-fn element_name(sim: &Sim, index: u32) -> String {
-    sim.element_id(index)
-        .map_or_else(|| format!("element-{index}"), |id| id.to_string())
+/// What a trace export reads: a trace and the names its indices refer to.
+/// A simulated run gives one ([`TraceView::of_sim`]); a live run on a real
+/// broker builds one from the trace it rebuilt from the broker's messages.
+pub struct TraceView<'a> {
+    /// The trace.
+    pub trace: &'a Trace,
+    /// Element ids by index.
+    pub elements: Vec<String>,
+    /// The readable name of a key index.
+    pub key_name: Box<dyn Fn(u32) -> String + 'a>,
+    /// The run's seed (it seeds the trace ids).
+    pub seed: u64,
+    /// Virtual time at the end of the run.
+    pub end_us: u64,
+}
+
+impl<'a> TraceView<'a> {
+    /// The view of a simulated run.
+    pub fn of_sim(sim: &'a Sim) -> Self {
+        Self {
+            trace: sim.trace(),
+            elements: sim.element_ids().map(ToString::to_string).collect(),
+            key_name: Box::new(|key| sim.key_name(key)),
+            seed: sim.seed(),
+            end_us: sim.now(),
+        }
+    }
+
+    fn element(&self, index: u32) -> String {
+        self.elements
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("element-{index}"))
+    }
+}
+
+/// Writes JSON values one after another, comma-separated, so an export
+/// holds one event in memory at a time however long the trace.
+struct Items<'w, W: Write> {
+    out: &'w mut W,
+    first: bool,
+}
+
+impl<'w, W: Write> Items<'w, W> {
+    fn new(out: &'w mut W) -> Self {
+        Self { out, first: true }
+    }
+
+    fn push(&mut self, value: &Value) -> io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+    }
 }
 
 fn headers(flags: u8) -> Vec<&'static str> {
@@ -58,17 +111,24 @@ fn headers(flags: u8) -> Vec<&'static str> {
 /// slice per delivery attempt, an instant per message produced, and a flow
 /// arrow from each message's production to each of its deliveries.
 pub fn write_chrome(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
-    let trace = sim.trace();
-    let mut events: Vec<Value> =
-        Vec::with_capacity(trace.len() * 2 + trace.attempt_count() * 3 + 64);
-    events.push(json!({"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "Stormflow run"}}));
-    for (i, id) in sim.element_ids().enumerate() {
-        events.push(json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": i, "args": {"name": id.as_str()}}));
+    write_chrome_view(&TraceView::of_sim(sim), out)
+}
+
+/// [`write_chrome`] of any trace, streamed: one event in memory at a time.
+pub fn write_chrome_view(view: &TraceView<'_>, out: &mut impl Write) -> io::Result<()> {
+    let trace = view.trace;
+    out.write_all(b"{\"traceEvents\":[")?;
+    let mut events = Items::new(out);
+    events.push(&json!({"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "Stormflow run"}}))?;
+    for (i, id) in view.elements.iter().enumerate() {
+        events.push(
+            &json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": i, "args": {"name": id}}),
+        )?;
     }
     for id in 0..trace.len() as MsgId {
         let Some(m) = trace.message(id) else { continue };
-        events.push(json!({
-            "name": format!("produce {}", element_name(sim, m.ty)),
+        events.push(&json!({
+            "name": format!("produce {}", view.element(m.ty)),
             "cat": "message",
             "ph": "i",
             "s": "t",
@@ -78,15 +138,14 @@ pub fn write_chrome(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
             "args": {
                 "message": format!("m{id}"),
                 "kind": m.kind.label(),
-                "key": sim.key_name(m.key),
+                "key": (view.key_name)(m.key),
                 "causation": (m.causation != NO_MSG).then(|| format!("m{}", m.causation)),
                 "correlation": format!("m{}", m.correlation),
                 "payload_bytes": m.payload_bytes,
                 "headers": headers(m.flags),
             },
-        }));
+        }))?;
     }
-    let mut first_attempt_seen = std::collections::BTreeSet::new();
     for row in 0..trace.attempt_count() {
         let Some(a) = trace.attempt(row) else {
             continue;
@@ -98,15 +157,15 @@ pub fn write_chrome(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
             "message": format!("m{}", a.msg),
             "attempt": a.attempt,
             "outcome": a.outcome.label(),
-            "key": sim.key_name(m.key),
+            "key": (view.key_name)(m.key),
             "causation": (m.causation != NO_MSG).then(|| format!("m{}", m.causation)),
             "correlation": format!("m{}", m.correlation),
         });
         if let Some(error) = trace.attempt_error(row) {
             args["error"] = json!(error);
         }
-        events.push(json!({
-            "name": element_name(sim, m.ty),
+        events.push(&json!({
+            "name": view.element(m.ty),
             "cat": "delivery",
             "ph": "X",
             "ts": a.start,
@@ -114,24 +173,22 @@ pub fn write_chrome(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
             "pid": 1,
             "tid": a.consumer,
             "args": args,
-        }));
-        // One arrow per (message, consumer): from where it was produced to
-        // where it was first taken up.
-        if first_attempt_seen.insert((a.msg, a.consumer)) {
-            events.push(json!({"name": "causation", "cat": "causation", "ph": "s", "id": row, "ts": m.time, "pid": 1, "tid": m.source}));
-            events.push(json!({"name": "causation", "cat": "causation", "ph": "f", "bp": "e", "id": row, "ts": a.start, "pid": 1, "tid": a.consumer}));
+        }))?;
+        // One arrow per delivery: from where the message was produced to
+        // where its first attempt took it up.
+        if a.attempt <= 1 {
+            events.push(&json!({"name": "causation", "cat": "causation", "ph": "s", "id": row, "ts": m.time, "pid": 1, "tid": m.source}))?;
+            events.push(&json!({"name": "causation", "cat": "causation", "ph": "f", "bp": "e", "id": row, "ts": a.start, "pid": 1, "tid": a.consumer}))?;
         }
     }
     if let Some(at) = trace.truncated_at() {
-        events.push(json!({"name": format!("trace truncated at {at} messages"), "ph": "i", "s": "g", "ts": sim.now(), "pid": 1, "tid": 0}));
+        events.push(&json!({"name": format!("trace truncated at {at} messages"), "ph": "i", "s": "g", "ts": view.end_us, "pid": 1, "tid": 0}))?;
     }
-    let document = json!({
-        "traceEvents": events,
-        "displayTimeUnit": "ms",
-        "otherData": {"generator": "stormflow", "seed": sim.seed(), "trace_hash": trace.run_hash()},
-    });
-    serde_json::to_writer(&mut *out, &document)?;
-    out.write_all(b"\n")
+    let other =
+        json!({"generator": "stormflow", "seed": view.seed, "trace_hash": trace.run_hash()});
+    write!(out, "],\"displayTimeUnit\":\"ms\",\"otherData\":")?;
+    serde_json::to_writer(&mut *out, &other)?;
+    out.write_all(b"}\n")
 }
 
 fn attr(key: &str, value: Value) -> Value {
@@ -157,8 +214,13 @@ const SPAN_CONSUMER: u8 = 5;
 /// of the attempt that produced it), fan-in results link to their inputs,
 /// and attributes use the OpenTelemetry messaging names.
 pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
-    let trace = sim.trace();
-    let seed = sim.seed();
+    write_otlp_view(&TraceView::of_sim(sim), out)
+}
+
+/// [`write_otlp`] of any trace, streamed: one span in memory at a time.
+pub fn write_otlp_view(view: &TraceView<'_>, out: &mut impl Write) -> io::Result<()> {
+    let trace = view.trace;
+    let seed = view.seed;
     let nanos = |t: u64| (EPOCH_UNIX_NANOS + t * 1_000).to_string();
     // The attempt that produced each message: the cause's attempt at the
     // producer that was running when the message was made.
@@ -174,10 +236,20 @@ pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
             .map(|(row, _)| row)
             .next_back()
     };
-    let mut spans: Vec<Value> = Vec::with_capacity(trace.len() + trace.attempt_count());
+    let resource = json!({"attributes": [
+        attr("service.name", json!("stormflow")),
+        attr("stormflow.seed", json!(seed.to_string())),
+    ]});
+    let scope = json!({"name": "stormflow", "version": env!("CARGO_PKG_VERSION")});
+    out.write_all(b"{\"resourceSpans\":[{\"resource\":")?;
+    serde_json::to_writer(&mut *out, &resource)?;
+    out.write_all(b",\"scopeSpans\":[{\"scope\":")?;
+    serde_json::to_writer(&mut *out, &scope)?;
+    out.write_all(b",\"spans\":[")?;
+    let mut spans = Items::new(out);
     for id in 0..trace.len() as MsgId {
         let Some(m) = trace.message(id) else { continue };
-        let ty = element_name(sim, m.ty);
+        let ty = view.element(m.ty);
         let sync = m.flags & FLAG_SYNC != 0;
         let mut attributes = vec![
             attr("messaging.system", json!("stormflow")),
@@ -190,9 +262,9 @@ pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
                 json!(format!("m{}", m.correlation)),
             ),
             attr("messaging.message.body.size", json!(m.payload_bytes)),
-            attr("messaging.kafka.message.key", json!(sim.key_name(m.key))),
+            attr("messaging.kafka.message.key", json!((view.key_name)(m.key))),
             attr("stormflow.message.kind", json!(m.kind.label())),
-            attr("stormflow.source", json!(element_name(sim, m.source))),
+            attr("stormflow.source", json!(view.element(m.source))),
         ];
         if m.partition != u16::MAX {
             attributes.push(attr(
@@ -233,7 +305,7 @@ pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
         if m.kind == MsgKind::Reply && m.flags & FLAG_ERROR != 0 {
             span["status"] = json!({"code": 2, "message": "error reply"});
         }
-        spans.push(span);
+        spans.push(&span)?;
     }
     for row in 0..trace.attempt_count() {
         let Some(a) = trace.attempt(row) else {
@@ -242,8 +314,8 @@ pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
         let Some(m) = trace.message(a.msg) else {
             continue;
         };
-        let ty = element_name(sim, m.ty);
-        let consumer = element_name(sim, a.consumer);
+        let ty = view.element(m.ty);
+        let consumer = view.element(a.consumer);
         let sync = m.flags & FLAG_SYNC != 0;
         let mut span = json!({
             "traceId": trace_id(seed, m.correlation),
@@ -270,20 +342,7 @@ pub fn write_otlp(sim: &Sim, out: &mut impl Write) -> io::Result<()> {
                 "message": trace.attempt_error(row).unwrap_or(a.outcome.label()),
             });
         }
-        spans.push(span);
+        spans.push(&span)?;
     }
-    let document = json!({
-        "resourceSpans": [{
-            "resource": {"attributes": [
-                attr("service.name", json!("stormflow")),
-                attr("stormflow.seed", json!(seed.to_string())),
-            ]},
-            "scopeSpans": [{
-                "scope": {"name": "stormflow", "version": env!("CARGO_PKG_VERSION")},
-                "spans": spans,
-            }],
-        }],
-    });
-    serde_json::to_writer(&mut *out, &document)?;
-    out.write_all(b"\n")
+    out.write_all(b"]}]}]}\n")
 }

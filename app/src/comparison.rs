@@ -279,56 +279,12 @@ impl ComparisonView {
                 .weak(),
             );
         });
-        let rows: Vec<(&str, String, String)> = {
-            let (a, b) = (&figures[0], &figures[1]);
-            let latency = |f: &Figures| {
-                format!(
-                    "{} / {}",
-                    format_duration_us(f.latency_p50_us),
-                    format_duration_us(f.latency_p99_us)
-                )
-            };
-            let recovery = |f: &Figures, p: &Pane| match (&p.tracker, f.recovery_us) {
-                (None, _) => "-".to_string(),
-                (Some(_), Some(us)) => format_duration_us(us),
-                (Some(_), None) => "not yet".to_string(),
-            };
-            vec![
-                (
-                    "emitter coupling",
-                    a.emitter_coupling.to_string(),
-                    b.emitter_coupling.to_string(),
-                ),
-                (
-                    "synchronous depth",
-                    a.sync_depth.to_string(),
-                    b.sync_depth.to_string(),
-                ),
-                (
-                    "change impact of a new consumer",
-                    a.change_impact.to_string(),
-                    b.change_impact.to_string(),
-                ),
-                ("latency p50 / p99", latency(a), latency(b)),
-                (
-                    "failed during the outage",
-                    a.failed_during_outage.to_string(),
-                    b.failed_during_outage.to_string(),
-                ),
-                (
-                    "queued during the outage",
-                    a.queued_during_outage.to_string(),
-                    b.queued_during_outage.to_string(),
-                ),
-                (
-                    "recovery after the outage",
-                    recovery(a, &self.panes[0]),
-                    recovery(b, &self.panes[1]),
-                ),
-                ("messages", a.messages.to_string(), b.messages.to_string()),
-                ("consistency window p99", consistency(a), consistency(b)),
-            ]
-        };
+        let outage_seen = self.panes.iter().any(|p| p.tracker.is_some());
+        let rows = stormflow_core::compare::table(
+            &figures,
+            outage_seen,
+            stormflow_core::compare::RunState::Running,
+        );
         TableBuilder::new(ui)
             .id_salt("comparison-figures")
             .striped(true)
@@ -345,26 +301,18 @@ impl ComparisonView {
                 }
             })
             .body(|mut body| {
-                for (label, a, b) in rows {
+                for figure in rows {
                     body.row(18.0, |mut row| {
                         row.col(|ui| {
-                            ui.label(label);
+                            ui.label(figure.label);
                         });
-                        row.col(|ui| {
-                            ui.label(a);
-                        });
-                        row.col(|ui| {
-                            ui.label(b);
-                        });
+                        for cell in figure.cells {
+                            row.col(|ui| {
+                                ui.label(cell);
+                            });
+                        }
                     });
                 }
             });
     }
-}
-
-/// A model's consistency window as the comparison table shows it.
-fn consistency(figures: &Figures) -> String {
-    figures
-        .consistency_window_p99_us
-        .map_or_else(|| "no read model".to_string(), format_duration_us)
 }

@@ -332,6 +332,69 @@ impl Figures {
     }
 }
 
+/// One row of the comparison table: a figure and its value for each model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// What the figure is.
+    pub label: &'static str,
+    /// Its value per model, as shown.
+    pub cells: Vec<String>,
+}
+
+/// Whether the runs compared are still going (the app) or have ended
+/// (`stormflow compare`): a backlog not yet drained is "not yet" in one
+/// and "not recovered" in the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// The runs go on.
+    Running,
+    /// The runs reached their end.
+    Finished,
+}
+
+/// The comparison table, row by row: what `stormflow compare` prints and
+/// the app's side-by-side view shows. `outage` says whether an outage was
+/// part of the runs (without one, recovery has no meaning).
+pub fn table(figures: &[Figures], outage: bool, state: RunState) -> Vec<Row> {
+    use crate::units::format_duration_us as d;
+    let row = |label: &'static str, cell: &dyn Fn(&Figures) -> String| Row {
+        label,
+        cells: figures.iter().map(cell).collect(),
+    };
+    vec![
+        row("main emitter", &|f| {
+            f.main_emitter
+                .as_ref()
+                .map_or_else(|| "-".into(), ToString::to_string)
+        }),
+        row("emitter coupling", &|f| f.emitter_coupling.to_string()),
+        row("synchronous depth", &|f| f.sync_depth.to_string()),
+        row("change impact of a new consumer", &|f| {
+            f.change_impact.to_string()
+        }),
+        row("latency p50 / p99", &|f| {
+            format!("{} / {}", d(f.latency_p50_us), d(f.latency_p99_us))
+        }),
+        row("failed during the outage", &|f| {
+            f.failed_during_outage.to_string()
+        }),
+        row("queued during the outage", &|f| {
+            f.queued_during_outage.to_string()
+        }),
+        row("recovery after the outage", &|f| match (outage, f.recovery_us) {
+            (false, _) => "-".into(),
+            (true, Some(us)) => d(us),
+            (true, None) if state == RunState::Running => "not yet".into(),
+            (true, None) => "not recovered".into(),
+        }),
+        row("messages", &|f| f.messages.to_string()),
+        row("consistency window p99", &|f| {
+            f.consistency_window_p99_us
+                .map_or_else(|| "no read model".to_string(), d)
+        }),
+    ]
+}
+
 /// Runs one model under the workload it defines, with `outage` added, to
 /// `until`, and measures it. Both models of a comparison get the same seed,
 /// the same horizon and the same outage.

@@ -1,0 +1,869 @@
+//! The board as an SVG 1.1 picture, drawn from the same geometry and legend
+//! colours as the board ([`crate::style`]): frames behind, then arrows with
+//! their kind labels, then stickies with their names wrapped as on the
+//! board, and the live badges of a run when one is given. Text is real
+//! `<text>` (sharp, searchable, selectable) and every name is XML-escaped.
+//!
+//! One board unit is one SVG user unit and, at the default size, one pixel.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write};
+
+use super::text::{self, FONT_FAMILY};
+use crate::model::{Element, ElementId, ElementKind, Model};
+use crate::sim::Snapshot;
+use crate::style::{self, Badges, BoardRect, Point, Rgba};
+
+/// Light or dark picture, as the board's two themes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Theme {
+    /// Light background (the default).
+    #[default]
+    Light,
+    /// Dark background.
+    Dark,
+}
+
+/// What picture to draw of a board.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PictureOptions<'a> {
+    /// Light or dark.
+    pub theme: Theme,
+    /// The part of the board to draw, in board units (None: the whole board
+    /// with a margin).
+    pub view: Option<BoardRect>,
+    /// A run's state to draw as live badges (queue, busy, done, errors, lag
+    /// per partition, DOWN); None: the board alone.
+    pub live: Option<&'a Snapshot>,
+}
+
+/// Space around the whole board, in board units.
+const MARGIN: f32 = 40.0;
+
+/// The picture of an empty board.
+const EMPTY_SIZE: (f32, f32) = (320.0, 200.0);
+
+/// Draws `model` as a standalone SVG 1.1 document.
+pub fn to_svg(model: &Model, options: &PictureOptions<'_>) -> String {
+    let dark = options.theme == Theme::Dark;
+    let badges = options
+        .live
+        .map(|snapshot| style::live_badges(model, snapshot))
+        .unwrap_or_default();
+    // Frames first (behind), then the stickies, as the board draws them.
+    let mut elements: Vec<(&Element, BoardRect)> = model
+        .elements()
+        .map(|e| (e, style::element_rect(e)))
+        .collect();
+    elements.sort_by_key(|(e, _)| !e.kind.is_frame());
+    let extent = |element: &Element, rect: &BoardRect| {
+        let mut extent = *rect;
+        if let Some(b) = badges.get(&element.id) {
+            let layout = badge_layout(rect, b);
+            for r in [layout.lines, layout.partitions].into_iter().flatten() {
+                extent = extent.union(&r);
+            }
+            extent = extent.expand(if b.degraded { 2.0 + style::alarm_stroke_width(1.0) } else { 0.0 });
+        }
+        if element.kind.is_frame() {
+            let title = frame_title_rect(element, rect);
+            extent = extent.union(&title);
+        }
+        extent
+    };
+    let view = options.view.unwrap_or_else(|| {
+        elements
+            .iter()
+            .map(|(e, r)| extent(e, r))
+            .reduce(|a, b| a.union(&b))
+            .map_or(
+                BoardRect::from_min_size(Point::default(), EMPTY_SIZE.0, EMPTY_SIZE.1),
+                |bounds| bounds.expand(MARGIN),
+            )
+    });
+    let view = sane_view(view);
+
+    let mut out = String::with_capacity(600 * elements.len() + 1_000);
+    let _ = write_svg(&mut out, model, &elements, &badges, view, dark, &extent);
+    out
+}
+
+/// A view with a positive, finite size (a degenerate one becomes a small one).
+fn sane_view(view: BoardRect) -> BoardRect {
+    let finite = [view.min.x, view.min.y, view.max.x, view.max.y]
+        .iter()
+        .all(|v| v.is_finite());
+    if !finite {
+        return BoardRect::from_min_size(Point::default(), EMPTY_SIZE.0, EMPTY_SIZE.1);
+    }
+    BoardRect::from_min_size(view.min, view.width().max(1.0), view.height().max(1.0))
+}
+
+fn write_svg(
+    out: &mut String,
+    model: &Model,
+    elements: &[(&Element, BoardRect)],
+    badges: &BTreeMap<ElementId, Badges>,
+    view: BoardRect,
+    dark: bool,
+    extent: &dyn Fn(&Element, &BoardRect) -> BoardRect,
+) -> fmt::Result {
+    let (w, h) = (Num(view.width()), Num(view.height()));
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}" height="{h}" viewBox="{} {} {w} {h}" font-family="{FONT_FAMILY}, Verdana, sans-serif">"#,
+        Num(view.min.x),
+        Num(view.min.y),
+    )?;
+    writeln!(out, "<title>{}</title>", Esc(&model.name))?;
+    writeln!(
+        out,
+        r#"<desc>Stormflow board, {} stickies and {} arrows</desc>"#,
+        model.element_count(),
+        model.flow_count()
+    )?;
+    writeln!(
+        out,
+        r#"<defs><filter id="shadow" x="-10%" y="-10%" width="120%" height="120%"><feGaussianBlur stdDeviation="{}"/></filter></defs>"#,
+        Num(style::SHADOW_BLUR / 3.0)
+    )?;
+    writeln!(
+        out,
+        r#"<rect x="{}" y="{}" width="{w}" height="{h}" fill="{}"/>"#,
+        Num(view.min.x),
+        Num(view.min.y),
+        Hex(style::background_rgb(dark))
+    )?;
+    let visible = |element: &Element, rect: &BoardRect| extent(element, rect).intersects(&view);
+
+    writeln!(out, r#"<g id="frames">"#)?;
+    for (element, rect) in elements.iter().filter(|(e, _)| e.kind.is_frame()) {
+        if visible(element, rect) {
+            frame(out, element, rect, dark)?;
+        }
+    }
+    writeln!(out, "</g>")?;
+
+    let index: BTreeMap<&ElementId, (&Element, BoardRect)> =
+        elements.iter().map(|(e, r)| (&e.id, (*e, *r))).collect();
+    writeln!(out, r#"<g id="flows">"#)?;
+    for flow in model.sorted_flows() {
+        let (Some((from, a)), Some((to, b))) = (index.get(&flow.from), index.get(&flow.to)) else {
+            continue;
+        };
+        if !a.union(b).intersects(&view) {
+            continue;
+        }
+        arrow(out, from, to, a, b, flow.kind, dark)?;
+    }
+    writeln!(out, "</g>")?;
+
+    let stickies: Vec<&(&Element, BoardRect)> = elements
+        .iter()
+        .filter(|(e, r)| !e.kind.is_frame() && visible(e, r))
+        .collect();
+    // One blurred layer holds every shadow: one blur instead of thousands.
+    writeln!(
+        out,
+        r#"<g id="shadows" filter="url(#shadow)" fill="{}" fill-opacity="{}">"#,
+        Hex(rgb(style::SHADOW_RGBA)),
+        Opacity(style::SHADOW_RGBA[3])
+    )?;
+    for (element, rect) in &stickies {
+        if element.kind == ElementKind::Topic {
+            continue;
+        }
+        let shadow = BoardRect::from_min_size(
+            Point::new(
+                rect.min.x + style::SHADOW_OFFSET.x,
+                rect.min.y + style::SHADOW_OFFSET.y,
+            ),
+            rect.width(),
+            rect.height(),
+        );
+        write!(out, "<rect")?;
+        rect_attrs(out, &shadow, style::corner_radius(1.0))?;
+        writeln!(out, "{}/>", Rotate(style::tilt_rad(element.kind), shadow.center()))?;
+    }
+    writeln!(out, "</g>")?;
+
+    let show_pattern = style::shows_patterns(model);
+    writeln!(out, r#"<g id="stickies">"#)?;
+    for (element, rect) in stickies {
+        sticky(out, element, rect, show_pattern)?;
+        if let Some(b) = badges.get(&element.id) {
+            live_badges(out, rect, b)?;
+        }
+    }
+    writeln!(out, "</g>")?;
+    writeln!(out, "</svg>")
+}
+
+fn frame(out: &mut String, element: &Element, rect: &BoardRect, dark: bool) -> fmt::Result {
+    let fill = element.rgb();
+    let tint = style::frame_fill(fill, dark);
+    let (width, stroke) = style::frame_stroke(fill, dark);
+    writeln!(
+        out,
+        r#"<g id="{}" class="frame {}">"#,
+        XmlId(&element.id),
+        class(element.kind)
+    )?;
+    writeln!(out, "<title>{}</title>", Esc(&style::frame_title(element)))?;
+    write!(out, "<rect")?;
+    rect_attrs(out, &rect.expand(-width / 2.0), style::FRAME_CORNER_RADIUS)?;
+    writeln!(
+        out,
+        r#" fill="{}" fill-opacity="{}" stroke="{}" stroke-opacity="{}" stroke-width="{}"/>"#,
+        Hex(rgb(tint)),
+        Opacity(tint[3]),
+        Hex(rgb(stroke)),
+        Opacity(stroke[3]),
+        Num(width)
+    )?;
+    let title = style::frame_title(element);
+    let rows = text::wrap(&title, style::FRAME_TITLE_PX, f32::INFINITY, 20);
+    let at = Point::new(
+        rect.min.x + style::FRAME_TITLE_OFFSET.x,
+        rect.min.y + style::FRAME_TITLE_OFFSET.y,
+    );
+    text_rows(
+        out,
+        &rows,
+        at,
+        style::FRAME_TITLE_PX,
+        style::FRAME_TITLE_PX * style::NAME_LINE_HEIGHT,
+        style::frame_title_rgb(dark),
+        "",
+    )?;
+    writeln!(out, "</g>")
+}
+
+/// Where a frame's title is drawn (it may reach past the frame).
+fn frame_title_rect(element: &Element, rect: &BoardRect) -> BoardRect {
+    let title = style::frame_title(element);
+    let rows = text::wrap(&title, style::FRAME_TITLE_PX, f32::INFINITY, 20);
+    let width = rows
+        .iter()
+        .map(|r| text::width(r, style::FRAME_TITLE_PX))
+        .fold(0.0, f32::max);
+    BoardRect::from_min_size(
+        Point::new(
+            rect.min.x + style::FRAME_TITLE_OFFSET.x,
+            rect.min.y + style::FRAME_TITLE_OFFSET.y,
+        ),
+        width,
+        rows.len() as f32 * style::FRAME_TITLE_PX * style::NAME_LINE_HEIGHT,
+    )
+}
+
+fn arrow(
+    out: &mut String,
+    from: &Element,
+    to: &Element,
+    a: &BoardRect,
+    b: &BoardRect,
+    kind: crate::model::FlowKind,
+    dark: bool,
+) -> fmt::Result {
+    let (start, end) = style::flow_ends(a, b);
+    let stroke = style::flow_stroke(kind, 1.0, dark);
+    writeln!(
+        out,
+        r#"<g class="flow {}"><title>{} → {}: {}</title>"#,
+        kind.label().replace(' ', "-"),
+        Esc(&display_name(from)),
+        Esc(&display_name(to)),
+        kind.label()
+    )?;
+    write!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}""#,
+        Num(start.x),
+        Num(start.y),
+        Num(end.x),
+        Num(end.y),
+        Hex(stroke.rgb),
+        Num(stroke.width)
+    )?;
+    if let Some((dash, gap)) = stroke.dash {
+        write!(out, r#" stroke-dasharray="{} {}""#, Num(dash), Num(gap))?;
+    }
+    writeln!(out, "/>")?;
+    if let Some([tip, left, right]) = style::arrow_head(start, end, 1.0) {
+        writeln!(
+            out,
+            r#"<polygon points="{},{} {},{} {},{}" fill="{}"/>"#,
+            Num(tip.x),
+            Num(tip.y),
+            Num(left.x),
+            Num(left.y),
+            Num(right.x),
+            Num(right.y),
+            Hex(stroke.rgb)
+        )?;
+    }
+    let size = style::flow_label_px(1.0);
+    let label = kind.label();
+    let box_w = text::width(label, size) + style::FLOW_LABEL_PAD.0;
+    let box_h = size * style::NAME_LINE_HEIGHT + style::FLOW_LABEL_PAD.1;
+    let length = ((end.x - start.x).powi(2) + (end.y - start.y).powi(2)).sqrt();
+    if style::flow_label_fits(box_w, length) {
+        let mid = Point::new((start.x + end.x) / 2.0, (start.y + end.y) / 2.0);
+        let r = BoardRect::from_min_size(
+            Point::new(mid.x - box_w / 2.0, mid.y - box_h / 2.0),
+            box_w,
+            box_h,
+        );
+        write!(out, "<rect")?;
+        rect_attrs(out, &r, 3.0)?;
+        writeln!(out, r#" fill="{}"/>"#, Hex(style::flow_label_background(dark)))?;
+        writeln!(
+            out,
+            r#"<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">{}</text>"#,
+            Num(mid.x),
+            Num(r.min.y + style::FLOW_LABEL_PAD.1 / 2.0
+                + text::baseline_in_row(size, size * style::NAME_LINE_HEIGHT)),
+            Num(size),
+            Hex(style::flow_label_rgb(dark)),
+            label
+        )?;
+    }
+    writeln!(out, "</g>")
+}
+
+fn sticky(out: &mut String, element: &Element, rect: &BoardRect, show_pattern: bool) -> fmt::Result {
+    let kind = element.kind;
+    let fill = element.rgb();
+    let ink = style::ink_on(fill);
+    let angle = style::tilt_rad(kind);
+    writeln!(
+        out,
+        r#"<g id="{}" class="sticky {}"{}>"#,
+        XmlId(&element.id),
+        class(kind),
+        Rotate(angle, rect.center())
+    )?;
+    writeln!(out, "<title>{}</title>", Esc(&display_name(element)))?;
+    let (outline_w, outline) = style::STICKY_OUTLINE;
+    let radius = if kind == ElementKind::Topic {
+        style::topic_pipe(rect).radius
+    } else {
+        style::corner_radius(1.0)
+    };
+    write!(out, "<rect")?;
+    rect_attrs(out, &rect.expand(-outline_w / 2.0), radius)?;
+    writeln!(
+        out,
+        r#" fill="{}" stroke="{}" stroke-opacity="{}" stroke-width="{}"/>"#,
+        Hex(fill),
+        Hex(rgb(outline)),
+        Opacity(outline[3]),
+        Num(outline_w)
+    )?;
+    if kind == ElementKind::Topic {
+        let pipe = style::topic_pipe(rect);
+        writeln!(
+            out,
+            r#"<ellipse cx="{}" cy="{}" rx="{}" ry="{}" fill="none" stroke="{}" stroke-opacity="{}" stroke-width="{}"/>"#,
+            Num(pipe.end_center.x),
+            Num(pipe.end_center.y),
+            Num(pipe.end_radii.0),
+            Num(pipe.end_radii.1),
+            Hex(rgb(pipe.end_stroke.1)),
+            Opacity(pipe.end_stroke.1[3]),
+            Num(pipe.end_stroke.0)
+        )?;
+    }
+    let inner = rect.expand(-style::STICKY_PAD);
+    let mut tag_height = 0.0;
+    if kind != ElementKind::Topic {
+        tag_height = style::TAG_ROW_HEIGHT;
+        let tag = style::kind_tag(element, show_pattern);
+        writeln!(
+            out,
+            r#"<text x="{}" y="{}" font-size="{}" fill="{}" fill-opacity="{}">{}</text>"#,
+            Num(inner.min.x),
+            Num(inner.min.y + text::baseline_in_row(style::TAG_FONT_PX, style::TAG_ROW_HEIGHT)),
+            Num(style::TAG_FONT_PX),
+            Hex(ink),
+            Num(style::TAG_OPACITY),
+            Esc(&tag)
+        )?;
+    }
+    if kind == ElementKind::Actor {
+        let glyph = style::actor_glyph(rect, 1.0);
+        write!(
+            out,
+            r#"<g fill="none" stroke="{}" stroke-width="{}"><circle cx="{}" cy="{}" r="{}"/>"#,
+            Hex(ink),
+            Num(glyph.width),
+            Num(glyph.head.x),
+            Num(glyph.head.y),
+            Num(glyph.head_radius)
+        )?;
+        for [a, b] in glyph.strokes {
+            write!(
+                out,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}"/>"#,
+                Num(a.x),
+                Num(a.y),
+                Num(b.x),
+                Num(b.y)
+            )?;
+        }
+        writeln!(out, "</g>")?;
+    }
+    if element.pivotal {
+        let bar = BoardRect {
+            min: Point::new(rect.max.x - style::PIVOTAL_BAR_WIDTH, rect.min.y),
+            max: rect.max,
+        };
+        write!(out, "<rect")?;
+        rect_attrs(out, &bar, 0.0)?;
+        writeln!(out, r#" fill="{}"/>"#, Hex(style::PIVOTAL_BAR_RGB))?;
+    }
+    let size = style::name_font_px(kind);
+    let row_height = size * style::NAME_LINE_HEIGHT;
+    let top = inner.min.y + tag_height;
+    let width = if kind == ElementKind::Topic {
+        inner.width() - style::TOPIC_TEXT_INSET.1
+    } else {
+        inner.width()
+    };
+    let max_rows = ((inner.max.y - top) / row_height).floor().max(1.0) as usize;
+    let rows = text::wrap(&element.name, size, width.max(1.0), max_rows);
+    let at = if kind == ElementKind::Topic {
+        Point::new(
+            inner.min.x + style::TOPIC_TEXT_INSET.0,
+            rect.center().y - rows.len() as f32 * row_height / 2.0,
+        )
+    } else {
+        Point::new(inner.min.x, top)
+    };
+    text_rows(out, &rows, at, size, row_height, ink, r#" class="name""#)?;
+    writeln!(out, "</g>")
+}
+
+/// Rows of text from `at` (top-left of the first row), one `<tspan>` each.
+fn text_rows(
+    out: &mut String,
+    rows: &[String],
+    at: Point,
+    size: f32,
+    row_height: f32,
+    color: [u8; 3],
+    extra: &str,
+) -> fmt::Result {
+    if rows.iter().all(|r| r.is_empty()) {
+        return Ok(());
+    }
+    write!(
+        out,
+        r#"<text{extra} font-size="{}" fill="{}">"#,
+        Num(size),
+        Hex(color)
+    )?;
+    let baseline = text::baseline_in_row(size, row_height);
+    for (i, row) in rows.iter().enumerate() {
+        write!(
+            out,
+            r#"<tspan x="{}" y="{}">{}</tspan>"#,
+            Num(at.x),
+            Num(at.y + i as f32 * row_height + baseline),
+            Esc(row)
+        )?;
+    }
+    writeln!(out, "</text>")
+}
+
+/// Where the badge boxes under a sticky go.
+struct BadgeLayout {
+    lines: Option<BoardRect>,
+    partitions: Option<BoardRect>,
+}
+
+fn badge_line_height() -> f32 {
+    style::BADGE_FONT_PX * style::NAME_LINE_HEIGHT
+}
+
+fn badge_layout(rect: &BoardRect, badges: &Badges) -> BadgeLayout {
+    let mut at = Point::new(rect.min.x, rect.max.y + style::BADGE_GAP.0);
+    let mut layout = BadgeLayout {
+        lines: None,
+        partitions: None,
+    };
+    if !badges.lines.is_empty() {
+        let width = badges
+            .lines
+            .iter()
+            .map(|l| text::width(l, style::BADGE_FONT_PX))
+            .fold(0.0, f32::max);
+        let r = BoardRect::from_min_size(
+            at,
+            width + style::BADGE_PAD.0,
+            badges.lines.len() as f32 * badge_line_height() + style::BADGE_PAD.1,
+        );
+        at.y = r.max.y + style::BADGE_GAP.1;
+        layout.lines = Some(r);
+    }
+    if !badges.partitions.is_empty() {
+        let (row_height, label_width) = style::PARTITION_ROW;
+        let partitions = badges
+            .partitions
+            .iter()
+            .map(|(_, lags)| lags.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let bar = style::partition_bar_width(rect.width(), partitions);
+        layout.partitions = Some(BoardRect::from_min_size(
+            at,
+            label_width + bar * partitions as f32 + 8.0,
+            row_height * badges.partitions.len() as f32 + 4.0,
+        ));
+    }
+    layout
+}
+
+fn live_badges(out: &mut String, rect: &BoardRect, badges: &Badges) -> fmt::Result {
+    writeln!(out, r#"<g class="badges">"#)?;
+    let stroke = style::alarm_stroke_width(1.0);
+    if badges.down {
+        write!(out, "<rect")?;
+        rect_attrs(out, rect, 3.0)?;
+        writeln!(
+            out,
+            r#" fill="{}" fill-opacity="{}"/>"#,
+            Hex(rgb(style::DOWN_VEIL_RGBA)),
+            Opacity(style::DOWN_VEIL_RGBA[3])
+        )?;
+        for (a, b) in [
+            (rect.min, rect.max),
+            (Point::new(rect.max.x, rect.min.y), Point::new(rect.min.x, rect.max.y)),
+        ] {
+            writeln!(
+                out,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}"/>"#,
+                Num(a.x),
+                Num(a.y),
+                Num(b.x),
+                Num(b.y),
+                Hex(style::DOWN_CROSS_RGB),
+                Num(stroke)
+            )?;
+        }
+        let c = rect.center();
+        writeln!(
+            out,
+            r#"<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">DOWN</text>"#,
+            Num(c.x),
+            Num(c.y - style::DOWN_FONT_PX * style::NAME_LINE_HEIGHT / 2.0
+                + text::baseline_in_row(style::DOWN_FONT_PX, style::DOWN_FONT_PX * style::NAME_LINE_HEIGHT)),
+            Num(style::DOWN_FONT_PX),
+            Hex(style::BADGE_TEXT_RGB)
+        )?;
+    } else if badges.degraded {
+        write!(out, "<rect")?;
+        rect_attrs(out, &rect.expand(2.0 + stroke / 2.0), 4.0)?;
+        writeln!(
+            out,
+            r#" fill="none" stroke="{}" stroke-width="{}"/>"#,
+            Hex(style::DEGRADED_RGB),
+            Num(stroke)
+        )?;
+    }
+    if badges.alarm {
+        let r = style::alarm_dot_radius(1.0);
+        writeln!(
+            out,
+            r#"<circle cx="{}" cy="{}" r="{}" fill="{}"/>"#,
+            Num(rect.min.x + r * 0.4),
+            Num(rect.min.y + r * 0.4),
+            Num(r),
+            Hex(style::ALARM_RGB)
+        )?;
+    }
+    let layout = badge_layout(rect, badges);
+    let box_fill = |out: &mut String, r: &BoardRect| -> fmt::Result {
+        write!(out, "<rect")?;
+        rect_attrs(out, r, 3.0)?;
+        writeln!(
+            out,
+            r#" fill="{}" fill-opacity="{}"/>"#,
+            Hex(rgb(style::BADGE_BOX_RGBA)),
+            Opacity(style::BADGE_BOX_RGBA[3])
+        )
+    };
+    if let Some(r) = layout.lines {
+        box_fill(out, &r)?;
+        let at = Point::new(
+            r.min.x + style::BADGE_PAD.0 / 2.0,
+            r.min.y + style::BADGE_PAD.1 / 2.0,
+        );
+        text_rows(
+            out,
+            &badges.lines,
+            at,
+            style::BADGE_FONT_PX,
+            badge_line_height(),
+            style::BADGE_TEXT_RGB,
+            "",
+        )?;
+    }
+    if let Some(r) = layout.partitions {
+        box_fill(out, &r)?;
+        let (row_height, label_width) = style::PARTITION_ROW;
+        let most = badges
+            .partitions
+            .iter()
+            .flat_map(|(_, lags)| lags.iter())
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let partitions = badges.partitions.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
+        let bar = style::partition_bar_width(rect.width(), partitions);
+        for (row, (group, lags)) in badges.partitions.iter().enumerate() {
+            let top = r.min.y + 2.0 + row as f32 * row_height;
+            writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-size="{}" fill="{}">{}</text>"#,
+                Num(r.min.x + 3.0),
+                Num(top + text::baseline_in_row(style::BADGE_GROUP_FONT_PX, row_height)),
+                Num(style::BADGE_GROUP_FONT_PX),
+                Hex(style::BADGE_GROUP_RGB),
+                Esc(group)
+            )?;
+            let full = row_height - 2.0;
+            for (p, lag) in lags.iter().enumerate() {
+                let left = r.min.x + label_width + p as f32 * bar;
+                let h = (full * (*lag as f32 / most as f32)).max(if *lag > 0 { 1.5 } else { 0.5 });
+                let bar_rect = BoardRect {
+                    min: Point::new(left + 1.0, top + full - h + 1.0),
+                    max: Point::new(left + bar - 1.0, top + full + 1.0),
+                };
+                write!(out, "<rect")?;
+                rect_attrs(out, &bar_rect, 0.0)?;
+                writeln!(out, r#" fill="{}"/>"#, Hex(style::lag_bar_rgb(*lag, most)))?;
+            }
+        }
+    }
+    writeln!(out, "</g>")
+}
+
+/// ` x=".." y=".." width=".." height=".."` and the corner radius.
+fn rect_attrs(out: &mut String, r: &BoardRect, radius: f32) -> fmt::Result {
+    write!(
+        out,
+        r#" x="{}" y="{}" width="{}" height="{}""#,
+        Num(r.min.x),
+        Num(r.min.y),
+        Num(r.width().max(0.0)),
+        Num(r.height().max(0.0))
+    )?;
+    if radius > 0.0 {
+        write!(out, r#" rx="{}""#, Num(radius))?;
+    }
+    Ok(())
+}
+
+/// The name shown for an element in titles: its name, or what it is.
+fn display_name(element: &Element) -> String {
+    if element.name.trim().is_empty() {
+        format!("unnamed {}", element.kind.label())
+    } else {
+        element.name.clone()
+    }
+}
+
+/// The CSS class of a kind (`read-model`).
+fn class(kind: ElementKind) -> String {
+    kind.label().replace(' ', "-")
+}
+
+fn rgb(c: Rgba) -> [u8; 3] {
+    [c[0], c[1], c[2]]
+}
+
+/// A number with at most two decimals, never `-0`, NaN or infinity.
+struct Num(f32);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = (f64::from(self.0) * 100.0).round() / 100.0;
+        if !v.is_finite() || v == 0.0 {
+            return f.write_str("0");
+        }
+        write!(f, "{v}")
+    }
+}
+
+/// An alpha byte as an opacity between 0 and 1.
+struct Opacity(u8);
+
+impl fmt::Display for Opacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Num(f32::from(self.0) / 255.0).fmt(f)
+    }
+}
+
+/// `#rrggbb`.
+struct Hex([u8; 3]);
+
+impl fmt::Display for Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
+/// ` transform="rotate(..)"` about `center`, or nothing for no tilt.
+struct Rotate(f32, Point);
+
+impl fmt::Display for Rotate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0.0 {
+            return Ok(());
+        }
+        write!(
+            f,
+            r#" transform="rotate({} {} {})""#,
+            Num(self.0.to_degrees()),
+            Num(self.1.x),
+            Num(self.1.y)
+        )
+    }
+}
+
+/// Text escaped for XML content and attribute values. Characters XML 1.0
+/// cannot hold (most control characters) become spaces.
+pub(crate) struct Esc<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&apos;")?,
+                '\t' | '\n' | '\r' => f.write_char(' ')?,
+                c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                    f.write_char(' ')?
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An element id as a valid, unique XML id: `sticky.` and the id, with `~`
+/// (not allowed in XML names) written `_7E` (uppercase, which ids never hold).
+struct XmlId<'a>(&'a ElementId);
+
+impl fmt::Display for XmlId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sticky.")?;
+        for c in self.0.as_str().chars() {
+            match c {
+                c if c.is_ascii_alphanumeric() || "-_.".contains(c) => f.write_char(c)?,
+                c => write!(f, "_{:02X}", u32::from(c))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Flow, FlowKind, Pos};
+
+    fn hostile() -> Model {
+        let mut model = Model::new("<script>alert(1)</script> & \"board\"");
+        for (id, kind, name, x) in [
+            ("a", ElementKind::Event, "<script>alert(\"x\")</script>", 0),
+            ("b", ElementKind::Topic, "a & b \" ' --> ] # . \u{1}\u{7f}", 400),
+            ("c", ElementKind::Policy, "line\nbreak ]]> <!-- -->", 800),
+            ("d~x", ElementKind::Hotspot, "Why?", 1200),
+        ] {
+            model
+                .add_element(Element::new(id, kind, name, Pos { x, y: 0 }))
+                .expect("fresh id");
+        }
+        model
+            .connect(Flow::new("a", "b", FlowKind::PublishedTo))
+            .expect("allowed");
+        model
+            .connect(Flow::new("b", "c", FlowKind::ConsumedBy))
+            .expect("allowed");
+        model
+    }
+
+    #[test]
+    fn hostile_names_are_escaped_and_never_become_markup() {
+        let svg = to_svg(&hostile(), &PictureOptions::default());
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(!svg.contains("<!--"));
+        assert!(!svg.contains('\u{1}'));
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(svg.contains(r#"id="sticky.d_7Ex""#));
+        let tree = resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default());
+        assert!(tree.is_ok(), "the SVG parses: {:?}", tree.err());
+    }
+
+    #[test]
+    fn every_sticky_and_every_arrow_is_drawn() {
+        let model = hostile();
+        let svg = to_svg(&model, &PictureOptions::default());
+        for element in model.elements() {
+            assert!(
+                svg.contains(&format!(r#"id="{}""#, XmlId(&element.id))),
+                "{} missing",
+                element.id
+            );
+        }
+        assert_eq!(svg.matches(r#"<g class="flow "#).count(), model.flow_count());
+    }
+
+    #[test]
+    fn a_view_draws_only_what_it_overlaps() {
+        let model = hostile();
+        let view = BoardRect::from_min_size(Point::new(-10.0, -10.0), 200.0, 200.0);
+        let svg = to_svg(
+            &model,
+            &PictureOptions {
+                view: Some(view),
+                ..PictureOptions::default()
+            },
+        );
+        assert!(svg.contains(r#"viewBox="-10 -10 200 200""#), "{svg}");
+        assert!(svg.contains(r#"id="sticky.a""#));
+        assert!(!svg.contains(r#"id="sticky.c""#));
+    }
+
+    #[test]
+    fn the_dark_theme_has_the_dark_background() {
+        let svg = to_svg(
+            &hostile(),
+            &PictureOptions {
+                theme: Theme::Dark,
+                ..PictureOptions::default()
+            },
+        );
+        assert!(svg.contains(r##"fill="#161616""##));
+    }
+
+    #[test]
+    fn hotspots_are_tilted_and_numbers_are_plain() {
+        let svg = to_svg(&hostile(), &PictureOptions::default());
+        assert!(svg.contains("rotate(-3.44 "), "{svg}");
+        assert_eq!(Num(-0.001).to_string(), "0");
+        assert_eq!(Num(12.345).to_string(), "12.35");
+        assert_eq!(Num(f32::NAN).to_string(), "0");
+    }
+}

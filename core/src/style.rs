@@ -133,9 +133,12 @@ pub fn corner_radius(zoom: f32) -> f32 {
 /// Text colour readable on a sticky of colour `fill`: near-black on light
 /// colours, white on dark ones.
 pub fn ink_on(fill: [u8; 3]) -> [u8; 3] {
-    let luma =
-        0.299 * f32::from(fill[0]) + 0.587 * f32::from(fill[1]) + 0.114 * f32::from(fill[2]);
-    if luma > 140.0 { [25, 25, 25] } else { [255, 255, 255] }
+    let luma = 0.299 * f32::from(fill[0]) + 0.587 * f32::from(fill[1]) + 0.114 * f32::from(fill[2]);
+    if luma > 140.0 {
+        [25, 25, 25]
+    } else {
+        [255, 255, 255]
+    }
 }
 
 /// The thin outline of a sticky that is not selected: (width, colour).
@@ -285,7 +288,10 @@ pub fn frame_fill(rgb: [u8; 3], dark: bool) -> Rgba {
 /// A frame's border: (width, colour).
 pub fn frame_stroke(rgb: [u8; 3], dark: bool) -> (f32, Rgba) {
     let alpha = if dark { 0.8 } else { 1.0 };
-    (1.5, [rgb[0], rgb[1], rgb[2], (alpha * 255.0_f32).round() as u8])
+    (
+        1.5,
+        [rgb[0], rgb[1], rgb[2], (alpha * 255.0_f32).round() as u8],
+    )
 }
 
 /// Colour of a frame's title.
@@ -370,7 +376,7 @@ pub fn flow_ends(from: &BoardRect, to: &BoardRect) -> (Point, Point) {
 pub fn arrow_head(start: Point, end: Point, zoom: f32) -> Option<[Point; 3]> {
     let (dx, dy) = (end.x - start.x, end.y - start.y);
     let length = (dx * dx + dy * dy).sqrt();
-    if !(length > 1e-6) {
+    if length.is_nan() || length <= 1e-6 {
         return None;
     }
     let (ux, uy) = (dx / length, dy / length);
@@ -564,8 +570,14 @@ mod tests {
     #[test]
     fn border_point_lies_on_the_rectangle_towards_the_target() {
         let rect = BoardRect::from_min_size(Point::new(0.0, 0.0), 100.0, 50.0);
-        assert_eq!(border_point(&rect, Point::new(500.0, 25.0)), Point::new(100.0, 25.0));
-        assert_eq!(border_point(&rect, Point::new(50.0, -300.0)), Point::new(50.0, 0.0));
+        assert_eq!(
+            border_point(&rect, Point::new(500.0, 25.0)),
+            Point::new(100.0, 25.0)
+        );
+        assert_eq!(
+            border_point(&rect, Point::new(50.0, -300.0)),
+            Point::new(50.0, 0.0)
+        );
         assert_eq!(border_point(&rect, rect.center()), rect.center());
     }
 
@@ -581,7 +593,11 @@ mod tests {
     fn synchronous_flows_are_dashed_and_broker_flows_are_not() {
         assert!(flow_stroke(FlowKind::Call, 1.0, false).dash.is_some());
         assert!(flow_stroke(FlowKind::Webhook, 1.0, true).dash.is_some());
-        assert!(flow_stroke(FlowKind::PublishedTo, 1.0, false).dash.is_none());
+        assert!(
+            flow_stroke(FlowKind::PublishedTo, 1.0, false)
+                .dash
+                .is_none()
+        );
         assert_eq!(flow_stroke(FlowKind::Emits, 1.0, false).width, 1.6);
     }
 

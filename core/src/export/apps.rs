@@ -124,7 +124,10 @@ impl<'m> Api<'m> {
     /// Reads the board's flows.
     pub(crate) fn of(model: &'m Model) -> Self {
         let mut api = Api {
-            apps: model.elements().filter(|e| is_application(e.kind)).collect(),
+            apps: model
+                .elements()
+                .filter(|e| is_application(e.kind))
+                .collect(),
             channels: BTreeMap::new(),
             operations: Vec::new(),
             keys: object_keys(model),
@@ -153,7 +156,8 @@ impl<'m> Api<'m> {
             api.channel(ChannelKind::Topic, element);
         }
         for flow in &flows {
-            let (Some(from), Some(to)) = (model.element(&flow.from), model.element(&flow.to)) else {
+            let (Some(from), Some(to)) = (model.element(&flow.from), model.element(&flow.to))
+            else {
                 continue;
             };
             api.read_flow(model, flow, from, to, &called);
@@ -221,7 +225,11 @@ impl<'m> Api<'m> {
             .channels
             .get(&channel)
             .filter(|c| c.kind == ChannelKind::Topic && action == Action::Receive)
-            .map(|_| app.service_or_default().group.unwrap_or_else(|| app.id.0.clone()));
+            .map(|_| {
+                app.service_or_default()
+                    .group
+                    .unwrap_or_else(|| app.id.0.clone())
+            });
         self.operations.push(Operation {
             app,
             action,
@@ -244,13 +252,18 @@ impl<'m> Api<'m> {
         let app_from = is_application(from.kind);
         let app_to = is_application(to.kind);
         // A message waits for a reply when it is a query or something calls it.
-        let replies = |message: &Element| {
-            message.kind == ElementKind::Query || called.contains(&message.id)
-        };
+        let replies =
+            |message: &Element| message.kind == ElementKind::Query || called.contains(&message.id);
         match flow.kind {
             FlowKind::Issues | FlowKind::Triggers if app_from && is_message(to.kind) => {
                 let channel = self.bus(to);
-                self.push(from, Action::Send, channel, flow, to.kind == ElementKind::Query);
+                self.push(
+                    from,
+                    Action::Send,
+                    channel,
+                    flow,
+                    to.kind == ElementKind::Query,
+                );
             }
             FlowKind::HandledBy | FlowKind::Reads if app_to && is_message(from.kind) => {
                 let channel = self.bus(from);
@@ -292,7 +305,13 @@ impl<'m> Api<'m> {
                 if app_to && from.kind == ElementKind::Event =>
             {
                 let channel = self.bus(from);
-                self.push(to, Action::Receive, channel, flow, flow.kind == FlowKind::Webhook);
+                self.push(
+                    to,
+                    Action::Receive,
+                    channel,
+                    flow,
+                    flow.kind == FlowKind::Webhook,
+                );
             }
             FlowKind::Call if is_message(to.kind) => {
                 let channel = self.bus(to);
@@ -337,7 +356,8 @@ mod tests {
     use super::*;
 
     fn shop() -> Model {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
         crate::format::load(&path).expect("sample loads")
     }
 
@@ -348,9 +368,14 @@ mod tests {
         let send = api
             .operations
             .iter()
-            .find(|op| op.app.id.as_str() == "order" && op.action == Action::Send && op.channel == "orders")
+            .find(|op| {
+                op.app.id.as_str() == "order" && op.action == Action::Send && op.channel == "orders"
+            })
             .expect("order sends to orders");
-        assert_eq!(send.messages.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["order-placed"]);
+        assert_eq!(
+            send.messages.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+            ["order-placed"]
+        );
         let receive = api
             .operations
             .iter()
@@ -366,7 +391,12 @@ mod tests {
         let mut model = Model::new("t");
         for id in ["a~b", "a_b"] {
             model
-                .add_element(Element::new(id, ElementKind::Topic, id, crate::model::Pos::default()))
+                .add_element(Element::new(
+                    id,
+                    ElementKind::Topic,
+                    id,
+                    crate::model::Pos::default(),
+                ))
                 .expect("fresh");
         }
         let api = Api::of(&model);

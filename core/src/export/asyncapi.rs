@@ -75,7 +75,10 @@ pub fn to_asyncapi(
             .map(|e| &e.id)
             .collect();
         let doc = document(model, &api, &op_keys, info, &all_ops, &channels, &messages);
-        documents.push((format!("{}.asyncapi.{extension}", file_stem(&model.name)), doc));
+        documents.push((
+            format!("{}.asyncapi.{extension}", file_stem(&model.name)),
+            doc,
+        ));
     } else {
         for app in &api.apps {
             let ops: Vec<usize> = (0..api.operations.len())
@@ -138,7 +141,12 @@ fn operation_keys(api: &Api<'_>) -> Vec<String> {
     api.operations
         .iter()
         .map(|op| {
-            let base = format!("{}.{}.{}", api.key(&op.app.id), op.action.label(), op.channel);
+            let base = format!(
+                "{}.{}.{}",
+                api.key(&op.app.id),
+                op.action.label(),
+                op.channel
+            );
             let mut key = base.clone();
             let mut n = 2;
             while used.contains(&key) {
@@ -231,7 +239,7 @@ fn document<'a>(
                         Ref::new(format!("#/channels/{}/messages/{}", op.channel, api.key(id)))
                     })
                     .collect(),
-                reply: op.reply.then(|| Reply {
+                reply: op.reply.then_some(Reply {
                     address: ReplyAddress {
                         description: "The requester's inbox, named in the request's replyTo header.",
                         location: "$message.header#/replyTo",
@@ -251,6 +259,7 @@ fn document<'a>(
                     from: op.flow.from.as_str(),
                     to: op.flow.to.as_str(),
                     kind: op.flow.kind,
+                    on: op.flow.on.iter().map(ElementId::as_str).collect(),
                 },
             },
         );
@@ -341,7 +350,10 @@ struct Info<'a> {
     id: Option<&'a str>,
     #[serde(rename = "x-stormflow-kind", skip_serializing_if = "Option::is_none")]
     kind: Option<ElementKind>,
-    #[serde(rename = "x-stormflow-applications", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "x-stormflow-applications",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     applications: Vec<AppRef<'a>>,
 }
 
@@ -433,6 +445,9 @@ struct FlowRef<'a> {
     from: &'a str,
     to: &'a str,
     kind: FlowKind,
+    /// The flow's `on` filter: the incoming message types it is used for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    on: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -519,9 +534,20 @@ impl Default for MessageTrait {
             headers: HeaderSchema {
                 kind: "object",
                 properties: BTreeMap::from([
-                    ("causationid", header("The id of the message that directly caused this one; absent for a root.")),
-                    ("correlationid", header("The id of the root message of this causation chain.")),
-                    ("eventkey", header("The key that ties a stream together and picks the partition.")),
+                    (
+                        "causationid",
+                        header(
+                            "The id of the message that directly caused this one; absent for a root.",
+                        ),
+                    ),
+                    (
+                        "correlationid",
+                        header("The id of the root message of this causation chain."),
+                    ),
+                    (
+                        "eventkey",
+                        header("The key that ties a stream together and picks the partition."),
+                    ),
                 ]),
             },
             correlation_id: CorrelationId {
@@ -557,7 +583,8 @@ mod tests {
     use super::*;
 
     fn shop() -> Model {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
         crate::format::load(&path).expect("sample loads")
     }
 
@@ -568,27 +595,44 @@ mod tests {
         let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert!(names.contains(&"billing.asyncapi.yaml"), "{names:?}");
         assert!(names.contains(&"order.asyncapi.yaml"), "{names:?}");
-        let order = files.iter().find(|f| f.path == "order.asyncapi.yaml").expect("order");
+        let order = files
+            .iter()
+            .find(|f| f.path == "order.asyncapi.yaml")
+            .expect("order");
         let doc: serde_json::Value = serde_norway::from_str(&order.contents).expect("YAML parses");
         assert_eq!(doc["asyncapi"], "3.0.0");
         assert_eq!(doc["info"]["title"], "Order");
         assert_eq!(doc["channels"]["orders"]["address"], "orders");
-        assert_eq!(doc["channels"]["orders"]["bindings"]["kafka"]["partitions"], 6);
+        assert_eq!(
+            doc["channels"]["orders"]["bindings"]["kafka"]["partitions"],
+            6
+        );
         assert_eq!(doc["operations"]["order.send.orders"]["action"], "send");
     }
 
     #[test]
     fn a_single_document_holds_every_application_and_json_is_available() {
         let model = shop();
-        let options = AsyncApiOptions { single: true, json: true };
+        let options = AsyncApiOptions {
+            single: true,
+            json: true,
+        };
         let files = to_asyncapi(&model, &options).expect("exports");
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].path, "online-shop.asyncapi.json");
         let doc: serde_json::Value = serde_json::from_str(&files[0].contents).expect("JSON");
-        let apps = doc["info"]["x-stormflow-applications"].as_array().expect("apps");
+        let apps = doc["info"]["x-stormflow-applications"]
+            .as_array()
+            .expect("apps");
         assert!(apps.iter().any(|a| a["id"] == "shipping"));
         let ops = doc["operations"].as_object().expect("operations");
-        assert!(ops.values().any(|op| op["x-stormflow-application"] == "billing"));
-        assert!(ops.values().any(|op| op["reply"].is_object()), "calls and queries reply");
+        assert!(
+            ops.values()
+                .any(|op| op["x-stormflow-application"] == "billing")
+        );
+        assert!(
+            ops.values().any(|op| op["reply"].is_object()),
+            "calls and queries reply"
+        );
     }
 }

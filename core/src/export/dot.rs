@@ -37,7 +37,7 @@ pub fn to_dot(model: &Model) -> String {
             quoted(flow.kind.label()),
             hex(stroke.rgb),
             hex(style::flow_label_rgb(false)),
-            stroke.width
+            two_decimals(stroke.width)
         );
         if stroke.dash.is_some() {
             attrs.push_str(", style=dashed");
@@ -53,7 +53,13 @@ pub fn to_dot(model: &Model) -> String {
     out
 }
 
-fn nodes(out: &mut String, model: &Model, frames: &Frames<'_>, frame: Option<&ElementId>, depth: usize) {
+fn nodes(
+    out: &mut String,
+    model: &Model,
+    frames: &Frames<'_>,
+    frame: Option<&ElementId>,
+    depth: usize,
+) {
     let indent = "    ".repeat(depth);
     for element in frames.children(model, frame) {
         if element.kind.is_frame() {
@@ -138,6 +144,11 @@ fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
+/// A width with at most two decimals (`1.92`, not `1.9200001`).
+pub(crate) fn two_decimals(value: f32) -> f64 {
+    (f64::from(value) * 100.0).round() / 100.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,15 +160,28 @@ mod tests {
         assert_eq!(quoted("x\ny\u{7}"), r#""x\ny ""#);
         let mut model = Model::new("}\" digraph { x");
         model
-            .add_element(Element::new("a.b", ElementKind::Topic, "q\"]; --> #", Pos::default()))
+            .add_element(Element::new(
+                "a.b",
+                ElementKind::Topic,
+                "q\"]; --> #",
+                Pos::default(),
+            ))
             .expect("fresh");
         model
             .add_element(Element::new("c", ElementKind::Policy, "c", Pos::default()))
             .expect("fresh");
-        model.connect(Flow::new("a.b", "c", FlowKind::ConsumedBy)).expect("allowed");
+        model
+            .connect(Flow::new("a.b", "c", FlowKind::ConsumedBy))
+            .expect("allowed");
         let out = to_dot(&model);
         assert!(out.starts_with("digraph \"}\\\" digraph { x\" {"), "{out}");
-        assert!(out.contains("\"a.b\" [label=\"q\\\"]; --> #\", shape=cylinder"), "{out}");
-        assert!(out.contains("\"a.b\" -> \"c\" [label=\"consumed by\""), "{out}");
+        assert!(
+            out.contains("\"a.b\" [label=\"q\\\"]; --> #\", shape=cylinder"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\"a.b\" -> \"c\" [label=\"consumed by\""),
+            "{out}"
+        );
     }
 }

@@ -37,8 +37,14 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
     for app in &api.apps {
         let mut at = frames.parent(&app.id);
         while let Some(frame) = at {
-            if model.element(frame).is_some_and(|e| e.kind == ElementKind::Context) {
-                domain_services.entry(frame).or_default().push(Pointer::to(&app.id));
+            if model
+                .element(frame)
+                .is_some_and(|e| e.kind == ElementKind::Context)
+            {
+                domain_services
+                    .entry(frame)
+                    .or_default()
+                    .push(Pointer::to(&app.id));
                 break;
             }
             at = frames.parent(frame);
@@ -47,7 +53,10 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
     for context in model.elements().filter(|e| e.kind == ElementKind::Context) {
         let front = Resource {
             services: domain_services.remove(&context.id).unwrap_or_default(),
-            ..Resource::new(context, summary(context, &format!("Bounded context on the {board} board.")))
+            ..Resource::new(
+                context,
+                summary(context, &format!("Bounded context on the {board} board.")),
+            )
         };
         files.push(page("domains", context, &front)?);
     }
@@ -74,7 +83,13 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
         let front = Resource {
             sends: routes(sends, true),
             receives: routes(receives, false),
-            ..Resource::new(app, summary(app, &format!("{} on the {board} board.", capitalised(app.kind.label()))))
+            ..Resource::new(
+                app,
+                summary(
+                    app,
+                    &format!("{} on the {board} board.", capitalised(app.kind.label())),
+                ),
+            )
         };
         files.push(page("services", app, &front)?);
     }
@@ -94,7 +109,16 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
         };
         let front = Resource {
             channels,
-            ..Resource::new(message, summary(message, &format!("{} on the {board} board.", capitalised(message.kind.label()))))
+            ..Resource::new(
+                message,
+                summary(
+                    message,
+                    &format!(
+                        "{} on the {board} board.",
+                        capitalised(message.kind.label())
+                    ),
+                ),
+            )
         };
         files.push(page(folder, message, &front)?);
     }
@@ -107,7 +131,10 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
             protocols: vec!["kafka"],
             ..Resource::new(
                 topic,
-                summary(topic, &format!("Kafka topic with {} partitions.", spec.partitions)),
+                summary(
+                    topic,
+                    &format!("Kafka topic with {} partitions.", spec.partitions),
+                ),
             )
         };
         files.push(page("channels", topic, &front)?);
@@ -202,7 +229,11 @@ struct Route<'a> {
 }
 
 /// `<folder>/<id>/index.mdx`: the frontmatter, then the notes and a diagram.
-fn page(folder: &str, element: &Element, front: &Resource<'_>) -> Result<ExportedFile, ExportError> {
+fn page(
+    folder: &str,
+    element: &Element,
+    front: &Resource<'_>,
+) -> Result<ExportedFile, ExportError> {
     let yaml = serde_norway::to_string(front).map_err(|e| ExportError::Encode {
         format: "EventCatalog frontmatter",
         message: e.to_string(),
@@ -268,7 +299,8 @@ mod tests {
     use super::*;
 
     fn shop() -> Model {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/online-shop.ron");
         crate::format::load(&path).expect("sample loads")
     }
 
@@ -285,10 +317,19 @@ mod tests {
             files.iter().map(|f| (f.path.as_str(), f)).collect();
         let domain = frontmatter(by_path["domains/billing-context/index.mdx"]);
         assert_eq!(domain["name"], "Billing");
-        assert!(domain["services"].as_array().expect("services").iter().any(|s| s["id"] == "billing"));
+        assert!(
+            domain["services"]
+                .as_array()
+                .expect("services")
+                .iter()
+                .any(|s| s["id"] == "billing")
+        );
         let order = frontmatter(by_path["services/order/index.mdx"]);
         let sends = order["sends"].as_array().expect("sends");
-        let placed = sends.iter().find(|s| s["id"] == "order-placed").expect("sends order-placed");
+        let placed = sends
+            .iter()
+            .find(|s| s["id"] == "order-placed")
+            .expect("sends order-placed");
         assert_eq!(placed["to"][0]["id"], "orders");
         let event = frontmatter(by_path["events/order-placed/index.mdx"]);
         assert_eq!(event["version"], "1.0.0");
@@ -313,7 +354,9 @@ mod tests {
         let front = frontmatter(&files[0]);
         assert_eq!(front["name"], "---\nid: x\n\"quoted\": {a}");
         assert_eq!(front["id"], "e");
-        let (_, body) = files[0].contents[4..].split_once("\n---\n").expect("a body");
+        let (_, body) = files[0].contents[4..]
+            .split_once("\n---\n")
+            .expect("a body");
         assert!(!body.contains("<script"), "{body}");
         assert!(body.contains("&#123;props.x&#125;"), "{body}");
         assert!(body.contains("\\# not a heading"), "{body}");

@@ -83,12 +83,24 @@ mod tests {
             model.add_element(element).expect("fresh id");
         }
         let frames = Frames::of(&model);
-        assert_eq!(frames.parent(&"inner".into()).map(|i| i.as_str()), Some("ctx"));
-        assert_eq!(frames.parent(&"outer".into()).map(|i| i.as_str()), Some("lane"));
-        assert_eq!(frames.parent(&"ctx".into()).map(|i| i.as_str()), Some("lane"));
+        assert_eq!(
+            frames.parent(&"inner".into()).map(|i| i.as_str()),
+            Some("ctx")
+        );
+        assert_eq!(
+            frames.parent(&"outer".into()).map(|i| i.as_str()),
+            Some("lane")
+        );
+        assert_eq!(
+            frames.parent(&"ctx".into()).map(|i| i.as_str()),
+            Some("lane")
+        );
         assert_eq!(frames.parent(&"lane".into()), None);
         assert_eq!(frames.parent(&"away".into()), None);
-        let top: Vec<&str> = frames.children(&model, None).map(|e| e.id.as_str()).collect();
+        let top: Vec<&str> = frames
+            .children(&model, None)
+            .map(|e| e.id.as_str())
+            .collect();
         assert_eq!(top, ["away", "lane"]);
     }
 }

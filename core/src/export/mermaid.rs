@@ -65,7 +65,7 @@ pub fn to_mermaid(model: &Model) -> String {
             "    linkStyle {} stroke:{},stroke-width:{}px",
             list.join(","),
             hex(stroke.rgb),
-            stroke.width
+            super::dot::two_decimals(stroke.width)
         );
     }
     for element in model.elements().filter(|e| !e.kind.is_frame()) {
@@ -163,9 +163,13 @@ impl NodeIds {
             let prefix = if element.kind.is_frame() { "f_" } else { "n_" };
             let base: String = prefix
                 .chars()
-                .chain(element.id.as_str().chars().map(|c| {
-                    if c.is_ascii_alphanumeric() { c } else { '_' }
-                }))
+                .chain(
+                    element
+                        .id
+                        .as_str()
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+                )
                 .collect();
             let mut id = base.clone();
             let mut n = 2;
@@ -257,7 +261,10 @@ mod tests {
                 .expect("fresh id");
         }
         let out = to_mermaid(&model);
-        let node_lines: Vec<&str> = out.lines().filter(|l| l.contains("n_a[") || l.contains("n_b[")).collect();
+        let node_lines: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains("n_a[") || l.contains("n_b["))
+            .collect();
         assert_eq!(node_lines.len(), 2, "{out}");
         for line in node_lines {
             // Exactly the two quotes that delimit the label.
@@ -265,7 +272,10 @@ mod tests {
             assert!(!line.contains("-->") || line.contains("#gt;"), "{line}");
         }
         assert!(out.contains("#lt;script#gt;"));
-        assert!(out.contains("title: \"a \\\"title\\\" with: yaml\""), "{out}");
+        assert!(
+            out.contains("title: \"a \\\"title\\\" with: yaml\""),
+            "{out}"
+        );
     }
 
     #[test]
@@ -282,9 +292,13 @@ mod tests {
                 .add_element(Element::new(id, kind, id, Pos { x, y: 10 }))
                 .expect("fresh");
         }
-        model.connect(Flow::new("o", "x", FlowKind::Emits)).expect("allowed");
+        model
+            .connect(Flow::new("o", "x", FlowKind::Emits))
+            .expect("allowed");
         let out = to_mermaid(&model);
-        let start = out.find("subgraph f_end[\"bounded context · Billing\"]").expect(&out);
+        let start = out
+            .find("subgraph f_end[\"bounded context · Billing\"]")
+            .expect(&out);
         let end = out[start..].find("\n    end").expect("closed") + start;
         assert!(out[start..end].contains("n_o[\"o\"]"), "{out}");
         assert!(!out[start..end].contains("n_x"), "{out}");

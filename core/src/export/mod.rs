@@ -181,7 +181,11 @@ fn check_relative(path: &str) -> Result<(), ExportError> {
 /// title has no letters or digits.
 pub(crate) fn file_stem(name: &str) -> String {
     let slug = crate::model::ElementId::slug(name).0;
-    if slug.is_empty() { "board".into() } else { slug }
+    if slug.is_empty() {
+        "board".into()
+    } else {
+        slug
+    }
 }
 
 #[cfg(test)]
@@ -212,7 +216,11 @@ mod tests {
             .filter_map(Result::ok)
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(leftovers.len(), 1, "no temporary folder left: {leftovers:?}");
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no temporary folder left: {leftovers:?}"
+        );
     }
 
     #[test]

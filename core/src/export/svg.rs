@@ -63,7 +63,11 @@ pub fn to_svg(model: &Model, options: &PictureOptions<'_>) -> String {
             for r in [layout.lines, layout.partitions].into_iter().flatten() {
                 extent = extent.union(&r);
             }
-            extent = extent.expand(if b.degraded { 2.0 + style::alarm_stroke_width(1.0) } else { 0.0 });
+            extent = extent.expand(if b.degraded {
+                2.0 + style::alarm_stroke_width(1.0)
+            } else {
+                0.0
+            });
         }
         if element.kind.is_frame() {
             let title = frame_title_rect(element, rect);
@@ -184,7 +188,11 @@ fn write_svg(
         );
         write!(out, "<rect")?;
         rect_attrs(out, &shadow, style::corner_radius(1.0))?;
-        writeln!(out, "{}/>", Rotate(style::tilt_rad(element.kind), shadow.center()))?;
+        writeln!(
+            out,
+            "{}/>",
+            Rotate(style::tilt_rad(element.kind), shadow.center())
+        )?;
     }
     writeln!(out, "</g>")?;
 
@@ -318,12 +326,17 @@ fn arrow(
         );
         write!(out, "<rect")?;
         rect_attrs(out, &r, 3.0)?;
-        writeln!(out, r#" fill="{}"/>"#, Hex(style::flow_label_background(dark)))?;
+        writeln!(
+            out,
+            r#" fill="{}"/>"#,
+            Hex(style::flow_label_background(dark))
+        )?;
         writeln!(
             out,
             r#"<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">{}</text>"#,
             Num(mid.x),
-            Num(r.min.y + style::FLOW_LABEL_PAD.1 / 2.0
+            Num(r.min.y
+                + style::FLOW_LABEL_PAD.1 / 2.0
                 + text::baseline_in_row(size, size * style::NAME_LINE_HEIGHT)),
             Num(size),
             Hex(style::flow_label_rgb(dark)),
@@ -333,7 +346,12 @@ fn arrow(
     writeln!(out, "</g>")
 }
 
-fn sticky(out: &mut String, element: &Element, rect: &BoardRect, show_pattern: bool) -> fmt::Result {
+fn sticky(
+    out: &mut String,
+    element: &Element,
+    rect: &BoardRect,
+    show_pattern: bool,
+) -> fmt::Result {
     let kind = element.kind;
     let fill = element.rgb();
     let ink = style::ink_on(fill);
@@ -541,7 +559,10 @@ fn live_badges(out: &mut String, rect: &BoardRect, badges: &Badges) -> fmt::Resu
         )?;
         for (a, b) in [
             (rect.min, rect.max),
-            (Point::new(rect.max.x, rect.min.y), Point::new(rect.min.x, rect.max.y)),
+            (
+                Point::new(rect.max.x, rect.min.y),
+                Point::new(rect.min.x, rect.max.y),
+            ),
         ] {
             writeln!(
                 out,
@@ -560,7 +581,10 @@ fn live_badges(out: &mut String, rect: &BoardRect, badges: &Badges) -> fmt::Resu
             r#"<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">DOWN</text>"#,
             Num(c.x),
             Num(c.y - style::DOWN_FONT_PX * style::NAME_LINE_HEIGHT / 2.0
-                + text::baseline_in_row(style::DOWN_FONT_PX, style::DOWN_FONT_PX * style::NAME_LINE_HEIGHT)),
+                + text::baseline_in_row(
+                    style::DOWN_FONT_PX,
+                    style::DOWN_FONT_PX * style::NAME_LINE_HEIGHT
+                )),
             Num(style::DOWN_FONT_PX),
             Hex(style::BADGE_TEXT_RGB)
         )?;
@@ -623,7 +647,12 @@ fn live_badges(out: &mut String, rect: &BoardRect, badges: &Badges) -> fmt::Resu
             .max()
             .unwrap_or(0)
             .max(1);
-        let partitions = badges.partitions.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
+        let partitions = badges
+            .partitions
+            .iter()
+            .map(|(_, l)| l.len())
+            .max()
+            .unwrap_or(1);
         let bar = style::partition_bar_width(rect.width(), partitions);
         for (row, (group, lags)) in badges.partitions.iter().enumerate() {
             let top = r.min.y + 2.0 + row as f32 * row_height;
@@ -787,7 +816,12 @@ mod tests {
         let mut model = Model::new("<script>alert(1)</script> & \"board\"");
         for (id, kind, name, x) in [
             ("a", ElementKind::Event, "<script>alert(\"x\")</script>", 0),
-            ("b", ElementKind::Topic, "a & b \" ' --> ] # . \u{1}\u{7f}", 400),
+            (
+                "b",
+                ElementKind::Topic,
+                "a & b \" ' --> ] # . \u{1}\u{7f}",
+                400,
+            ),
             ("c", ElementKind::Policy, "line\nbreak ]]> <!-- -->", 800),
             ("d~x", ElementKind::Hotspot, "Why?", 1200),
         ] {
@@ -827,7 +861,10 @@ mod tests {
                 element.id
             );
         }
-        assert_eq!(svg.matches(r#"<g class="flow "#).count(), model.flow_count());
+        assert_eq!(
+            svg.matches(r#"<g class="flow "#).count(),
+            model.flow_count()
+        );
     }
 
     #[test]

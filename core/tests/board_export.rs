@@ -5,6 +5,7 @@
 //! where the stickies are, and every AsyncAPI document validates against the
 //! official AsyncAPI 3.0.0 schema when the interop corpus is present.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -497,4 +498,139 @@ fn exports_are_byte_identical_run_to_run() {
         to_asyncapi(&model, &AsyncApiOptions::default()).expect("a"),
         to_asyncapi(&model, &AsyncApiOptions::default()).expect("b")
     );
+}
+
+/// What an importer reading the `x-stormflow-*` extensions gets back from a
+/// single-document export: (topics, applications, messages with kinds, flows).
+type Recovered = (
+    BTreeSet<String>,
+    BTreeSet<String>,
+    BTreeSet<(String, String)>,
+    BTreeSet<(String, String, String)>,
+);
+
+fn recover(doc: &Value) -> Recovered {
+    let text = |v: &Value| v.as_str().expect("a string").to_string();
+    let mut topics = BTreeSet::new();
+    let mut flows = BTreeSet::new();
+    for channel in doc["channels"]
+        .as_object()
+        .into_iter()
+        .flat_map(|c| c.values())
+    {
+        if channel["x-stormflow-kind"] != "Topic" {
+            continue;
+        }
+        let topic = text(&channel["x-stormflow-id"]);
+        topics.insert(topic.clone());
+        for message in channel["messages"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            let target = text(&message["$ref"]);
+            let key = target.rsplit('/').next().expect("a key");
+            let id = text(&doc["components"]["messages"][key]["x-stormflow-id"]);
+            flows.insert((id, topic.clone(), "PublishedTo".to_string()));
+        }
+    }
+    let apps = doc["info"]["x-stormflow-applications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| text(&a["id"]))
+        .collect();
+    let messages = doc["components"]["messages"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .map(|m| (text(&m["x-stormflow-id"]), text(&m["x-stormflow-kind"])))
+        .collect();
+    for op in doc["operations"]
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.values())
+    {
+        let flow = &op["x-stormflow-flow"];
+        flows.insert((text(&flow["from"]), text(&flow["to"]), text(&flow["kind"])));
+    }
+    (topics, apps, messages, flows)
+}
+
+#[test]
+fn a_single_asyncapi_document_carries_every_topic_application_message_and_flow_by_id() {
+    for (name, model) in samples() {
+        let options = AsyncApiOptions {
+            single: true,
+            json: true,
+        };
+        let docs = to_asyncapi(&model, &options).expect("AsyncAPI");
+        let doc: Value = serde_json::from_str(&docs[0].contents).expect("JSON");
+        let (topics, apps, messages, flows) = recover(&doc);
+        let ids = |keep: &dyn Fn(ElementKind) -> bool| -> BTreeSet<String> {
+            model
+                .elements()
+                .filter(|e| keep(e.kind))
+                .map(|e| e.id.to_string())
+                .collect()
+        };
+        assert_eq!(topics, ids(&|k| k == ElementKind::Topic), "{name}: topics");
+        assert_eq!(
+            apps,
+            ids(&|k| matches!(
+                k,
+                ElementKind::Aggregate
+                    | ElementKind::ExternalSystem
+                    | ElementKind::Processor
+                    | ElementKind::Policy
+                    | ElementKind::ReadModel
+            )),
+            "{name}: applications"
+        );
+        let expected_messages: BTreeSet<(String, String)> = model
+            .elements()
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    ElementKind::Event | ElementKind::Command | ElementKind::Query
+                )
+            })
+            .map(|e| (e.id.to_string(), ron_name(&e.kind)))
+            .collect();
+        assert_eq!(messages, expected_messages, "{name}: messages and kinds");
+        // Every flow between applications, messages and topics comes back;
+        // people (actors) and annotations are not in AsyncAPI.
+        let board_flows: BTreeSet<(String, String, String)> = model
+            .flows()
+            .map(|f| (f.from.to_string(), f.to.to_string(), ron_name(&f.kind)))
+            .collect();
+        for flow in model.flows() {
+            let outside = [&flow.from, &flow.to].iter().any(|id| {
+                model
+                    .element(id)
+                    .is_none_or(|e| e.kind == ElementKind::Actor || e.kind.is_annotation())
+            });
+            if outside {
+                continue;
+            }
+            let key = (
+                flow.from.to_string(),
+                flow.to.to_string(),
+                ron_name(&flow.kind),
+            );
+            assert!(
+                flows.contains(&key),
+                "{name}: {flow} is not in the document"
+            );
+        }
+        assert!(flows.is_subset(&board_flows), "{name}: no invented flows");
+    }
+}
+
+/// The name a kind is written with in the `.ron` file and the extensions.
+fn ron_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

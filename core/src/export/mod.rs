@@ -8,6 +8,7 @@
 
 mod apps;
 mod asyncapi;
+mod badges;
 mod dot;
 mod eventcatalog;
 mod frames;

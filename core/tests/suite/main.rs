@@ -2,6 +2,7 @@
 //! the checks, the simulation's scenarios, properties and recorded runs,
 //! hostile models, files on disk, the trace exports and the importers.
 
+mod board_export;
 mod checks;
 mod export;
 mod files;

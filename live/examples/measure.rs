@@ -93,7 +93,95 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for problem in &live.conservation.problems {
         println!("  {problem}");
     }
+    println!(
+        "broker hand-off per partition (model µs from the later of publish and the previous message's settlement to the first attempt):"
+    );
+    println!(
+        "{:<14} {:>6} {:>9} {:>9} {:>10} {:>8} {:>6}",
+        "consumer", "count", "p50", "p99", "max", "> 1 s", "lost"
+    );
+    for id in ["billing", "shipping", "email", "order-history"] {
+        let h = hand_offs(&live, id);
+        println!(
+            "{id:<14} {:>6} {:>9} {:>9} {:>10} {:>8} {:>6}",
+            h.waits.len(),
+            quantile(&h.waits, 0.5),
+            quantile(&h.waits, 0.99),
+            h.waits.last().copied().unwrap_or(0),
+            h.waits.iter().filter(|w| **w > US_PER_SEC).count(),
+            h.lost
+        );
+    }
     Ok(())
+}
+
+/// How a consumer got its topic messages from the broker.
+struct HandOffs {
+    /// Per message, sorted: how long it waited for its first attempt after
+    /// it was published and its partition's previous message was settled.
+    waits: Vec<u64>,
+    /// Deliveries JetStream made that no worker saw: gaps in the attempt
+    /// numbers (JetStream's delivery counts).
+    lost: u64,
+}
+
+fn hand_offs(live: &stormflow_live::LiveOutcome, id: &str) -> HandOffs {
+    use std::collections::BTreeMap;
+    let trace = &live.trace;
+    let Some(node) = live.element_ids.iter().position(|e| e == id) else {
+        return HandOffs {
+            waits: Vec::new(),
+            lost: 0,
+        };
+    };
+    // Per message: (attempt number, start, end) of this consumer's attempts.
+    let mut attempts: BTreeMap<u64, Vec<(u8, u64, u64)>> = BTreeMap::new();
+    for row in 0..trace.attempt_count() {
+        if let Some(a) = trace.attempt(row)
+            && a.consumer == node as u32
+        {
+            attempts
+                .entry(a.msg)
+                .or_default()
+                .push((a.attempt, a.start, a.end));
+        }
+    }
+    let mut lost = 0;
+    let mut by_partition: BTreeMap<u16, Vec<(u32, u64, u64, u64)>> = BTreeMap::new();
+    for (msg, mut tries) in attempts {
+        tries.sort();
+        lost += tries.last().map_or(0, |t| u64::from(t.0)) - tries.len() as u64;
+        let Some(m) = trace.message(msg) else {
+            continue;
+        };
+        if m.partition == u16::MAX {
+            continue;
+        }
+        let first = tries.iter().map(|t| t.1).min().unwrap_or(0);
+        let last = tries.iter().map(|t| t.2).max().unwrap_or(0);
+        by_partition
+            .entry(m.partition)
+            .or_default()
+            .push((m.offset, m.time, first, last));
+    }
+    let mut waits = Vec::new();
+    for mut messages in by_partition.into_values() {
+        messages.sort();
+        let mut previous_end = 0;
+        for (_, published, first, last) in messages {
+            waits.push(first.saturating_sub(published.max(previous_end)));
+            previous_end = last;
+        }
+    }
+    waits.sort_unstable();
+    HandOffs { waits, lost }
+}
+
+fn quantile(sorted: &[u64], q: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 /// One source flooding a 4-partition topic read by one fast group.

@@ -64,6 +64,8 @@ pub struct Recorder {
     pub(crate) slow: Vec<u32>,
     pub(crate) failing: Vec<f64>,
     pub(crate) stopped: Vec<bool>,
+    /// Subscriptions opened afresh after one broke (missed heartbeats).
+    pub(crate) resubscribed: u64,
     /// Per consumer: where it sits, deliveries owed to it, deliveries it settled.
     consumers: Vec<(ConsumerSlot, u32, u64, u64)>,
     /// Per consumer: the broker's last pending count.
@@ -104,6 +106,7 @@ impl Recorder {
             slow: vec![1; n],
             failing: vec![0.0; n],
             stopped: vec![false; n],
+            resubscribed: 0,
             broker_pending: vec![None; consumers.len()],
             consumers: consumers.into_iter().map(|(s, n)| (s, n, 0, 0)).collect(),
             end_offsets: plan

@@ -552,6 +552,15 @@ impl Recorder {
         }
     }
 
+    /// Whether JetStream's last count for every consumer is what the run
+    /// expects of it (delivered to it minus settled).
+    pub fn pending_agrees(&self) -> bool {
+        self.consumers
+            .iter()
+            .zip(&self.broker_pending)
+            .all(|((_, _, owed, settled), pending)| *pending == Some(owed.saturating_sub(*settled)))
+    }
+
     /// The balance against the broker, from the last pending counts (which
     /// the run takes after every consumer stopped). `names` names consumers.
     pub fn conservation(&self, names: &[String]) -> Conservation {

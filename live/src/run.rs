@@ -180,17 +180,19 @@ pub async fn run<B: Broker>(
         ledgers: consumers.iter().map(|_| Mutex::default()).collect(),
         connected,
         stopping: watch::channel(false).0,
+        counted: watch::channel(false).0,
         patience,
         plan,
     });
     let mut tasks = JoinSet::new();
+    let mut consumer_tasks = JoinSet::new();
     for (c, (consumer, node, ack_wait)) in consumers.iter().enumerate() {
         let workers = match sh.rec().slot(c) {
             Some(ConsumerSlot::Bus(_)) => sh.plan.nodes[*node as usize].service.instances.max(1),
             _ => 1,
         };
         for _ in 0..workers {
-            tasks.spawn(worker::consume(
+            consumer_tasks.spawn(worker::consume(
                 sh.clone(),
                 consumer.clone(),
                 c,
@@ -269,41 +271,58 @@ pub async fn run<B: Broker>(
             .max()
             .unwrap_or_default();
     let deadline = Instant::now() + grace;
+    let mut cut = false;
     while !tasks.is_empty() {
         match tokio::time::timeout_at(deadline.into(), tasks.join_next()).await {
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(_) => {
                 tasks.abort_all();
-                notes.push(
-                    "some attempts were still running when the run ended; they count as in flight"
-                        .into(),
-                );
+                cut = true;
                 break;
             }
         }
     }
+    // Consumers finish the attempt in progress, then hold (unsettled) what
+    // reaches them, keeping their subscriptions: a retry whose backoff ends
+    // now is handed to a subscription instead of waiting in JetStream's
+    // redelivery queue, where its consumer info would count it twice
+    // (pending and unacknowledged).
     while sh.rec().in_flight_total() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    if sh.rec().in_flight_total() > 0 {
+        consumer_tasks.abort_all();
+        cut = true;
+    }
+    if cut {
+        notes.push(
+            "some attempts were still running when the run ended; they count as in flight".into(),
+        );
+    }
     poller.abort();
-    // The broker's own count of what waits, once nothing moves.
+    // The broker's own count of what waits, once nothing moves. An ack
+    // sent just before the stop may not be in JetStream's books yet (it
+    // takes acks and info requests on different paths), so a count that
+    // differs from the run's is asked again for a moment before it stands.
     let final_deadline = Instant::now() + patience;
-    for (c, consumer) in consumers.iter().enumerate() {
-        loop {
-            match sh.broker.consumer_state(consumer).await {
-                Ok(state) => {
-                    sh.rec().broker_pending[c] = Some(state.pending);
-                    sh.with_ledger(c, |l| l.forget_through(state.ack_floor));
-                    break;
-                }
-                Err(_) if Instant::now() < final_deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
-                Err(_) => {
-                    sh.rec().broker_pending[c] = None;
-                    break;
-                }
+    let recount_deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        count_pending(&sh, &consumers, final_deadline).await;
+        if sh.rec().pending_agrees() || Instant::now() >= recount_deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sh.counted.send_replace(true);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !consumer_tasks.is_empty() {
+        match tokio::time::timeout_at(deadline.into(), consumer_tasks.join_next()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                consumer_tasks.abort_all();
+                break;
             }
         }
     }
@@ -383,6 +402,29 @@ async fn serve<B: Broker>(sh: Handle<B>, node: u32) {
             }
         }
         // Dropping the subscription unsubscribes: callers now find nobody.
+    }
+}
+
+/// Asks the broker once what waits for each consumer, retrying through an
+/// outage until `deadline` (after it, the count is unknown).
+async fn count_pending<B: Broker>(sh: &Shared<B>, consumers: &[B::Consumer], deadline: Instant) {
+    for (c, consumer) in consumers.iter().enumerate() {
+        loop {
+            match sh.broker.consumer_state(consumer).await {
+                Ok(state) => {
+                    sh.rec().broker_pending[c] = Some(state.pending);
+                    sh.with_ledger(c, |l| l.forget_through(state.ack_floor));
+                    break;
+                }
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(_) => {
+                    sh.rec().broker_pending[c] = None;
+                    break;
+                }
+            }
+        }
     }
 }
 

@@ -102,8 +102,11 @@ pub struct Shared<B: Broker> {
     pub ledgers: Vec<Mutex<Ledger>>,
     /// Whether the broker connection is up.
     pub connected: watch::Receiver<bool>,
-    /// Set when the run stops: producers end, consumers finish their attempt.
+    /// Set when the run stops: producers end, consumers finish their attempt
+    /// and hold what reaches them.
     pub stopping: watch::Sender<bool>,
+    /// Set once JetStream's final counts are taken: consumers let go.
+    pub counted: watch::Sender<bool>,
     /// Real time allowed to settle an ack or a publish through an outage.
     pub patience: Duration,
 }

@@ -2,6 +2,7 @@
 //! holding them while the element is down, and settling each one as its
 //! guarantee says (DESIGN.md section 4, docs/live.md).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use stormflow_core::model::{Guarantee, OnExhausted};
@@ -21,9 +22,18 @@ use crate::shared::{Handle, Shared};
 const PARTITION_BATCH: usize = 16;
 
 /// Reads one durable consumer through a long-lived subscription until the
-/// run stops, the element's partition stops on a poison message, or (bus)
-/// its queue stops. A bus consumer's workers each ask for one delivery at a
-/// time, so none sits in a busy worker's buffer.
+/// run's final count is taken. A bus consumer's workers each ask for one
+/// delivery at a time, so none sits in a busy worker's buffer.
+///
+/// While paused (the element down, the run stopping, its partition or bus
+/// queue stopped on an exhausted message) it settles nothing: it holds what
+/// reaches it, unsettled, and keeps it from timing out. JetStream counts it
+/// as waiting, and a delivery that arrives meanwhile is never left unseen
+/// in a buffer until JetStream redelivers it as a second copy. A paused
+/// consumer holds one delivery, except a bus worker at the end of the run:
+/// it holds all it is given, so a retry whose backoff ends before the final
+/// count is handed to it rather than left in JetStream's redelivery queue,
+/// which JetStream 2.9 counts twice (pending and unacknowledged).
 pub async fn consume<B: Broker>(
     sh: Handle<B>,
     consumer: B::Consumer,
@@ -32,120 +42,153 @@ pub async fn consume<B: Broker>(
     ack_wait: Duration,
 ) {
     let rt = &sh.nodes[node as usize];
-    let mut down = rt.down.subscribe();
-    let mut stopping = sh.stopping.subscribe();
-    let mut connected = sh.connected.clone();
-    let mut bus_stopped = rt.bus_stopped.subscribe();
     let is_bus = matches!(sh.rec().slot(c), Some(ConsumerSlot::Bus(_)));
+    let mut signals = Signals {
+        down: rt.down.subscribe(),
+        stopping: sh.stopping.subscribe(),
+        bus_stopped: rt.bus_stopped.subscribe(),
+        counted: sh.counted.subscribe(),
+        is_bus,
+    };
+    let mut connected = sh.connected.clone();
     let batch = if is_bus { 1 } else { PARTITION_BATCH };
     let mut subscription: Option<B::Deliveries> = None;
-    // A delivery that arrived as the element went down: kept unsettled (so
-    // JetStream still counts it as waiting) until the element is back.
-    let mut held: Option<Delivery<B::Handle>> = None;
+    let mut held: VecDeque<Delivery<B::Handle>> = VecDeque::new();
+    // This consumer met a message it may not skip: it reads no further.
+    let mut stopped = false;
     loop {
-        if sh.is_stopping() || (is_bus && *bus_stopped.borrow()) {
+        if *signals.counted.borrow() {
             return;
         }
-        if *down.borrow() {
-            // Still listening while down: a delivery arriving now is held
-            // (and kept from timing out), never left unseen in a buffer
-            // until JetStream redelivers it as a second copy.
-            if held.is_none()
-                && let Some(open) = subscription.as_mut()
-            {
-                let next = tokio::select! {
-                    next = sh.broker.next_delivery(open) => Some(next),
-                    _ = down.wait_for(|d| !*d) => None,
-                    _ = stopping.wait_for(|s| *s) => return,
-                };
-                match next {
-                    Some(Ok(delivery)) => held = Some(delivery),
-                    Some(Err(_)) => {
-                        subscription = None;
-                        sh.rec().resubscribed += 1;
-                    }
-                    None => {}
-                }
-            } else if !wait_while_down(&sh, held.as_ref(), &mut down, &mut stopping, ack_wait).await
-            {
-                return;
-            }
+        if stopped || signals.paused() {
+            pause(&sh, &mut subscription, &mut held, &mut signals, ack_wait).await;
             continue;
         }
-        let delivery = match held.take() {
+        let delivery = match held.pop_front() {
             Some(delivery) => delivery,
             None => {
-                let open = match subscription.as_mut() {
-                    Some(open) => open,
-                    None => {
-                        if !*connected.borrow() {
-                            tokio::select! {
-                                _ = connected.wait_for(|up| *up) => {}
-                                _ = stopping.wait_for(|s| *s) => return,
-                            }
-                        }
-                        match sh.broker.deliveries(&consumer, batch).await {
-                            Ok(open) => subscription.insert(open),
-                            Err(_) => {
-                                tokio::time::sleep(Duration::from_millis(100)).await;
-                                continue;
-                            }
+                if subscription.is_none() {
+                    if !*connected.borrow() {
+                        tokio::select! {
+                            _ = connected.wait_for(|up| *up) => {}
+                            _ = signals.changed() => continue,
                         }
                     }
+                    match sh.broker.deliveries(&consumer, batch).await {
+                        Ok(open) => subscription = Some(open),
+                        Err(_) => {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    }
+                }
+                let Some(open) = subscription.as_mut() else {
+                    continue;
                 };
                 let next = tokio::select! {
-                    next = sh.broker.next_delivery(open) => next,
-                    _ = down.wait_for(|d| *d) => continue,
-                    _ = stopping.wait_for(|s| *s) => return,
-                    _ = bus_stopped.wait_for(|s| *s), if is_bus => return,
+                    next = sh.broker.next_delivery(open) => Some(next),
+                    _ = signals.changed() => None,
                 };
                 match next {
-                    Ok(delivery) => delivery,
-                    Err(_) => {
-                        // Broken (missed heartbeats, consumer gone): a new
-                        // subscription asks afresh.
-                        subscription = None;
-                        sh.rec().resubscribed += 1;
+                    None => continue,
+                    Some(Ok(delivery)) => delivery,
+                    Some(Err(_)) => {
+                        broken(&sh, &mut subscription);
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
                 }
             }
         };
-        if *down.borrow() || (is_bus && *bus_stopped.borrow()) {
-            // Kept unsettled: back to the top, which waits or returns.
-            held = Some(delivery);
+        if signals.paused() {
+            held.push_back(delivery);
             continue;
         }
-        if !handle_delivery(&sh, c, node, delivery).await {
+        if let Some(stuck) = handle_delivery(&sh, c, node, delivery).await {
+            held.push_back(stuck);
+            stopped = true;
             if is_bus {
                 rt.bus_stopped.send_replace(true);
             }
             sh.rec().stopped[node as usize] = true;
-            return;
         }
     }
 }
 
-/// Waits for the element to come back up (true) or the run to stop
-/// (false). A held delivery is reported in progress every half `ack_wait`,
-/// so JetStream does not redeliver it while its consumer is down.
-async fn wait_while_down<B: Broker>(
-    sh: &Shared<B>,
-    held: Option<&Delivery<B::Handle>>,
-    down: &mut tokio::sync::watch::Receiver<bool>,
-    stopping: &mut tokio::sync::watch::Receiver<bool>,
-    ack_wait: Duration,
-) -> bool {
-    loop {
+/// What pauses a consumer or ends it.
+struct Signals {
+    down: tokio::sync::watch::Receiver<bool>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    bus_stopped: tokio::sync::watch::Receiver<bool>,
+    counted: tokio::sync::watch::Receiver<bool>,
+    is_bus: bool,
+}
+
+impl Signals {
+    /// The element is down, the run is stopping, or (bus) its queue stopped.
+    fn paused(&self) -> bool {
+        *self.down.borrow()
+            || *self.stopping.borrow()
+            || (self.is_bus && *self.bus_stopped.borrow())
+    }
+
+    /// Waits until any signal changes.
+    async fn changed(&mut self) {
         tokio::select! {
-            _ = down.wait_for(|d| !*d) => return true,
-            _ = stopping.wait_for(|s| *s) => return false,
-            _ = tokio::time::sleep(ack_wait / 2), if held.is_some() => {}
+            _ = self.down.changed() => {}
+            _ = self.stopping.changed() => {}
+            _ = self.bus_stopped.changed() => {}
+            _ = self.counted.changed() => {}
         }
-        if let Some(held) = held {
-            let _ = sh.broker.settle(&held.handle, Settle::InProgress).await;
+    }
+}
+
+/// A subscription that failed (missed heartbeats, consumer gone): the next
+/// read opens a new one.
+fn broken<B: Broker>(sh: &Shared<B>, subscription: &mut Option<B::Deliveries>) {
+    *subscription = None;
+    sh.rec().resubscribed += 1;
+}
+
+/// One step of a paused consumer: it listens for a delivery to hold (with
+/// nothing held yet, or always for a bus worker at the end of the run),
+/// and reports what it holds in progress every half `ack_wait` so JetStream
+/// does not redeliver it. Returns after a delivery, a report, or a change
+/// of signals.
+async fn pause<B: Broker>(
+    sh: &Shared<B>,
+    subscription: &mut Option<B::Deliveries>,
+    held: &mut VecDeque<Delivery<B::Handle>>,
+    signals: &mut Signals,
+    ack_wait: Duration,
+) {
+    enum Step<D> {
+        Delivery(D),
+        Refresh,
+        Signal,
+    }
+    let listen = held.is_empty() || (signals.is_bus && *signals.stopping.borrow());
+    let holding = !held.is_empty();
+    let step = match subscription.as_mut() {
+        Some(open) if listen => tokio::select! {
+            next = sh.broker.next_delivery(open) => Step::Delivery(next),
+            _ = signals.changed() => Step::Signal,
+            _ = tokio::time::sleep(ack_wait / 2), if holding => Step::Refresh,
+        },
+        _ => tokio::select! {
+            _ = signals.changed() => Step::Signal,
+            _ = tokio::time::sleep(ack_wait / 2), if holding => Step::Refresh,
+        },
+    };
+    match step {
+        Step::Delivery(Ok(delivery)) => held.push_back(delivery),
+        Step::Delivery(Err(_)) => broken(sh, subscription),
+        Step::Refresh => {
+            for delivery in held.iter() {
+                let _ = sh.broker.settle(&delivery.handle, Settle::InProgress).await;
+            }
         }
+        Step::Signal => {}
     }
 }
 
@@ -164,20 +207,21 @@ async fn settle<B: Broker>(sh: &Shared<B>, handle: &B::Handle, how: Settle) -> b
     }
 }
 
-/// One delivery from fetch to settlement; false when the consumer must stop.
+/// One delivery from receipt to settlement. Returns the delivery, left
+/// unsettled, when the consumer must stop on it (stop-partition).
 async fn handle_delivery<B: Broker>(
     sh: &Shared<B>,
     c: usize,
     node: u32,
     delivery: Delivery<B::Handle>,
-) -> bool {
+) -> Option<Delivery<B::Handle>> {
     let plan = &sh.plan;
     let Some(env) = Envelope::from_headers(&delivery.headers, |id| plan.index_of(id)) else {
         settle(sh, &delivery.handle, Settle::Term).await;
         let mut rec = sh.rec();
         rec.settled(c);
         rec.dropped(node, "unreadable headers: not a message of this run", false);
-        return true;
+        return None;
     };
     let rt = &sh.nodes[node as usize];
     let origin = Origin {
@@ -192,7 +236,8 @@ async fn handle_delivery<B: Broker>(
         sh.rec().settled(c);
     }
     let Ok(permit) = rt.permits.acquire().await else {
-        return false;
+        // The element's instances are gone (never while the run lasts).
+        return Some(delivery);
     };
     let started = sh.clock.now();
     sh.rec().attempt_started(node, delivery.delivered > 1);
@@ -266,7 +311,7 @@ async fn handle_delivery<B: Broker>(
                 settle(sh, &delivery.handle, Settle::Nak(delay)).await;
                 sh.rec()
                     .attempt_ended(record(Outcome::Retried), Some(error));
-                return true;
+                return None;
             }
             match &service.on_exhausted {
                 OnExhausted::DeadLetter(target) => {
@@ -299,12 +344,12 @@ async fn handle_delivery<B: Broker>(
                     // and this consumer reads no further.
                     sh.rec()
                         .attempt_ended(record(Outcome::Stopped), Some(error));
-                    return false;
+                    return Some(delivery);
                 }
             }
         }
     }
-    true
+    None
 }
 
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

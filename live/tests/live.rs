@@ -300,6 +300,28 @@ fn a_poison_message_reaches_the_dead_letter_stream_with_its_error_after_max_atte
 }
 
 #[test]
+fn retries_in_backoff_when_the_run_ends_are_counted_once_by_jetstream_and_the_run() {
+    if !nats_or_skip("retries_in_backoff_when_the_run_ends") {
+        return;
+    }
+    let server = spawn_local_server().expect("nats-server starts");
+    let model = fixture("retrying.ron");
+    let outcome = stormflow_live::start(&model, options(&server.url, 1, 1.0))
+        .expect("starts")
+        .wait()
+        .expect("the run completes");
+    // Nothing ever succeeds: every delivery is still waiting at the end,
+    // most of them redeliveries whose 2 ms backoff ended before the count.
+    for id in ["flaky", "flaky-bus"] {
+        let c = counters(&outcome, id);
+        assert_eq!(c.processed, 0, "{id}: {c:?}");
+        assert!(c.retries > 0, "{id}: {c:?}");
+    }
+    assert!(outcome.conservation.queued > 0);
+    assert_conserved(&outcome);
+}
+
+#[test]
 fn a_three_node_cluster_loses_nothing_acknowledged_when_a_server_dies_and_returns() {
     if !nats_or_skip("a_three_node_cluster") {
         return;

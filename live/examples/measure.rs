@@ -95,6 +95,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for problem in &live.conservation.problems {
         println!("  {problem}");
     }
+    println!(
+        "remembered for redeliveries at the end: {} (applied effects and output ids JetStream had not acknowledged past)",
+        live.remembered
+    );
     println!("mean attempt time, first to last instant of each attempt (model µs):");
     for id in CONSUMERS {
         let sim_node = sim.element_index(&id.into());

@@ -71,6 +71,8 @@ pub struct Delivery<H> {
 /// How a delivery is settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Settle {
+    /// Still being worked on: restart the broker's redelivery timer.
+    InProgress,
     /// Done.
     Ack,
     /// Done, and wait until the broker confirms it recorded the ack.
@@ -79,6 +81,16 @@ pub enum Settle {
     Nak(Duration),
     /// Never deliver it again (given up).
     Term,
+}
+
+/// What the broker holds for a consumer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConsumerState {
+    /// Deliveries not yet made plus deliveries made and not yet settled.
+    pub pending: u64,
+    /// Every message of the consumer at or below this stream sequence is
+    /// settled for good: the broker will never deliver it again.
+    pub ack_floor: u64,
 }
 
 /// A synchronous request received by a serving element.
@@ -112,6 +124,8 @@ pub trait Broker: Clone + Send + Sync + 'static {
     type Consumer: Clone + Send + Sync + 'static;
     /// What settles a fetched delivery.
     type Handle: Send + Sync + 'static;
+    /// A consumer's deliveries as they come (a standing pull subscription).
+    type Deliveries: Send + 'static;
     /// A subscription serving synchronous requests.
     type Subscription: Send + 'static;
 
@@ -134,7 +148,25 @@ pub trait Broker: Clone + Send + Sync + 'static {
         payload: Bytes,
     ) -> impl Future<Output = Result<Published, BrokerError>> + Send;
 
-    /// Fetches the next delivery, waiting at most `wait` (none: nothing came).
+    /// Opens a long-lived subscription to a consumer's deliveries. It keeps
+    /// `batch` deliveries asked for at the broker, so the next one is handed
+    /// out as soon as the consumer's unsettled limit allows, without a round
+    /// trip per message.
+    fn deliveries(
+        &self,
+        consumer: &Self::Consumer,
+        batch: usize,
+    ) -> impl Future<Output = Result<Self::Deliveries, BrokerError>> + Send;
+
+    /// Waits for the next delivery of a subscription. Dropping the future
+    /// loses nothing. An error means the subscription is broken: open a new one.
+    fn next_delivery(
+        &self,
+        deliveries: &mut Self::Deliveries,
+    ) -> impl Future<Output = Result<Delivery<Self::Handle>, BrokerError>> + Send;
+
+    /// Fetches one delivery, waiting at most `wait` (none: nothing came).
+    /// For looking at a stream; a run reads through [`Broker::deliveries`].
     fn fetch(
         &self,
         consumer: &Self::Consumer,
@@ -148,12 +180,11 @@ pub trait Broker: Clone + Send + Sync + 'static {
         how: Settle,
     ) -> impl Future<Output = Result<(), BrokerError>> + Send;
 
-    /// Deliveries the broker holds for a consumer: not yet delivered plus
-    /// delivered and not yet settled.
-    fn pending(
+    /// What the broker holds for a consumer: its pending count and ack floor.
+    fn consumer_state(
         &self,
         consumer: &Self::Consumer,
-    ) -> impl Future<Output = Result<u64, BrokerError>> + Send;
+    ) -> impl Future<Output = Result<ConsumerState, BrokerError>> + Send;
 
     /// Sends a request and waits for its answer.
     fn request(

@@ -10,14 +10,18 @@
 //!
 //! [`Snapshot`]: stormflow_core::sim::Snapshot
 
+mod attempt;
 mod broker;
 mod envelope;
 mod error;
+mod ledger;
 mod names;
 mod nats;
+mod pace;
 mod plan;
 mod record;
 mod run;
+mod send;
 mod serve;
 mod server;
 mod shared;
@@ -34,7 +38,8 @@ use stormflow_core::model::{ElementId, Model};
 use stormflow_core::sim::{Report, SimError, Snapshot, Trace, TraceDelta};
 
 pub use broker::{
-    Broker, BrokerError, ConsumerSpec, Delivery, Incoming, Published, Settle, StreamSpec,
+    Broker, BrokerError, ConsumerSpec, ConsumerState, Delivery, Incoming, Published, Settle,
+    StreamSpec,
 };
 pub use envelope::{Envelope, Headers};
 pub use error::LiveError;
@@ -166,6 +171,11 @@ pub struct LiveOutcome {
     pub real_duration: Duration,
     /// Deliveries processed per real second.
     pub deliveries_per_sec: f64,
+    /// Deliveries the run still remembered at the end to recognise a
+    /// redelivery (applied effects, exactly-once output ids): only those
+    /// JetStream had not yet acknowledged, so memory follows what is in
+    /// flight, not the length of the run.
+    pub remembered: u64,
     /// Element ids by trace index (for exports).
     pub element_ids: Vec<String>,
     /// Key names by trace key index (for exports).

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 use crate::broker::{
-    Broker, BrokerError, ConsumerSpec, Delivery, Incoming, Published, Settle, StreamSpec,
+    Broker, BrokerError, ConsumerSpec, ConsumerState, Delivery, Incoming, Published, Settle,
+    StreamSpec,
 };
 use crate::envelope::Headers;
 use crate::{Auth, LiveError};
@@ -210,9 +211,34 @@ fn unavailable(e: impl std::fmt::Display) -> BrokerError {
     BrokerError::Unavailable(e.to_string())
 }
 
+/// How long a standing pull request lives before the client renews it.
+const PULL_EXPIRES: Duration = Duration::from_secs(10);
+
+/// The server's sign of life on an idle pull request; two missed in a row
+/// end the subscription with an error, and the run opens a new one.
+const PULL_HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// A delivery read off a JetStream message (its reply subject carries the
+/// stream sequence and JetStream's delivery count).
+fn delivery(message: jetstream::Message) -> Result<Delivery<jetstream::Message>, BrokerError> {
+    let (stream_sequence, delivered) = message
+        .info()
+        .map(|info| (info.stream_sequence, info.delivered.clamp(1, 255) as u32))
+        .map_err(unavailable)?;
+    Ok(Delivery {
+        subject: message.subject.to_string(),
+        headers: from_map(message.headers.as_ref()),
+        payload: message.payload.clone(),
+        stream_sequence,
+        delivered,
+        handle: message,
+    })
+}
+
 impl Broker for NatsBroker {
     type Consumer = PullConsumer;
     type Handle = jetstream::Message;
+    type Deliveries = jetstream::consumer::pull::Stream;
     type Subscription = async_nats::Subscriber;
 
     async fn reset_stream(&self, spec: &StreamSpec) -> Result<(), LiveError> {
@@ -282,6 +308,32 @@ impl Broker for NatsBroker {
         })
     }
 
+    async fn deliveries(
+        &self,
+        consumer: &PullConsumer,
+        batch: usize,
+    ) -> Result<jetstream::consumer::pull::Stream, BrokerError> {
+        consumer
+            .stream()
+            .max_messages_per_batch(batch.max(1))
+            .expires(PULL_EXPIRES)
+            .heartbeat(PULL_HEARTBEAT)
+            .messages()
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn next_delivery(
+        &self,
+        deliveries: &mut jetstream::consumer::pull::Stream,
+    ) -> Result<Delivery<jetstream::Message>, BrokerError> {
+        match deliveries.next().await {
+            Some(Ok(message)) => delivery(message),
+            Some(Err(e)) => Err(unavailable(e)),
+            None => Err(BrokerError::Unavailable("the subscription ended".into())),
+        }
+    }
+
     async fn fetch(
         &self,
         consumer: &PullConsumer,
@@ -297,24 +349,13 @@ impl Broker for NatsBroker {
         let Some(next) = batch.next().await else {
             return Ok(None);
         };
-        let message = next.map_err(unavailable)?;
-        let (stream_sequence, delivered) = message
-            .info()
-            .map(|info| (info.stream_sequence, info.delivered.clamp(1, 255) as u32))
-            .map_err(unavailable)?;
-        Ok(Some(Delivery {
-            subject: message.subject.to_string(),
-            headers: from_map(message.headers.as_ref()),
-            payload: message.payload.clone(),
-            stream_sequence,
-            delivered,
-            handle: message,
-        }))
+        delivery(next.map_err(unavailable)?).map(Some)
     }
 
     async fn settle(&self, handle: &jetstream::Message, how: Settle) -> Result<(), BrokerError> {
         use jetstream::AckKind;
         match how {
+            Settle::InProgress => handle.ack_with(AckKind::Progress).await,
             Settle::Ack => handle.ack().await,
             Settle::AckConfirmed => handle.double_ack().await,
             Settle::Nak(delay) => handle.ack_with(AckKind::Nak(Some(delay))).await,
@@ -323,10 +364,13 @@ impl Broker for NatsBroker {
         .map_err(unavailable)
     }
 
-    async fn pending(&self, consumer: &PullConsumer) -> Result<u64, BrokerError> {
+    async fn consumer_state(&self, consumer: &PullConsumer) -> Result<ConsumerState, BrokerError> {
         let mut consumer = consumer.clone();
         let info = consumer.info().await.map_err(unavailable)?;
-        Ok(info.num_pending + info.num_ack_pending as u64)
+        Ok(ConsumerState {
+            pending: info.num_pending + info.num_ack_pending as u64,
+            ack_floor: info.ack_floor.stream_sequence,
+        })
     }
 
     async fn request(

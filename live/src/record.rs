@@ -64,6 +64,8 @@ pub struct Recorder {
     pub(crate) slow: Vec<u32>,
     pub(crate) failing: Vec<f64>,
     pub(crate) stopped: Vec<bool>,
+    /// Subscriptions opened afresh after one broke (missed heartbeats).
+    pub(crate) resubscribed: u64,
     /// Per consumer: where it sits, deliveries owed to it, deliveries it settled.
     consumers: Vec<(ConsumerSlot, u32, u64, u64)>,
     /// Per consumer: the broker's last pending count.
@@ -104,6 +106,7 @@ impl Recorder {
             slow: vec![1; n],
             failing: vec![0.0; n],
             stopped: vec![false; n],
+            resubscribed: 0,
             broker_pending: vec![None; consumers.len()],
             consumers: consumers.into_iter().map(|(s, n)| (s, n, 0, 0)).collect(),
             end_offsets: plan
@@ -547,6 +550,15 @@ impl Recorder {
             trace_hash: self.trace.run_hash(),
             stopped: None,
         }
+    }
+
+    /// Whether JetStream's last count for every consumer is what the run
+    /// expects of it (delivered to it minus settled).
+    pub fn pending_agrees(&self) -> bool {
+        self.consumers
+            .iter()
+            .zip(&self.broker_pending)
+            .all(|((_, _, owed, settled), pending)| *pending == Some(owed.saturating_sub(*settled)))
     }
 
     /// The balance against the broker, from the last pending counts (which

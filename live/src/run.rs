@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 
 use crate::broker::{Broker, ConsumerSpec, StreamSpec};
 use crate::nats::{ConnectionEvent, NatsBroker};
+use crate::pace::Pace;
 use crate::plan::{OpPlan, Plan};
 use crate::record::{ConsumerSlot, Recorder};
 use crate::shared::{Clock, Handle, NodeRt, Shared};
@@ -126,7 +127,7 @@ pub async fn run<B: Broker>(
             consumer_of_part.insert((s, part), consumers.len());
             consumer_names.push(format!("{}/{durable}", topic.stream));
             slots.push((ConsumerSlot::Partition { sub: s, part }, sub.node));
-            consumers.push((consumer, sub.node));
+            consumers.push((consumer, sub.node, spec.ack_wait));
         }
     }
     let mut consumer_of_bus = Vec::new();
@@ -146,7 +147,7 @@ pub async fn run<B: Broker>(
         consumer_of_bus.push(consumers.len());
         consumer_names.push(format!("{bus_stream}/{durable}"));
         slots.push((ConsumerSlot::Bus(b), bus.node));
-        consumers.push((consumer, bus.node));
+        consumers.push((consumer, bus.node, spec.ack_wait));
     }
     let trace_limit = options.trace_limit.unwrap_or(model.run.trace_limit);
     let recorder = Recorder::new(&plan, seed, trace_limit, slots);
@@ -160,8 +161,7 @@ pub async fn run<B: Broker>(
             rng: Mutex::new(Stream::new(seed, 1_000_000 + i as u64)),
             slow: AtomicU64::new(1),
             failing: AtomicU64::new(0f64.to_bits()),
-            effected: Mutex::new(Default::default()),
-            outputs_of: Mutex::new(BTreeMap::new()),
+            pace: Pace::default(),
             table: Mutex::new(BTreeMap::new()),
             bus_stopped: watch::channel(false).0,
         })
@@ -177,19 +177,28 @@ pub async fn run<B: Broker>(
         nodes,
         consumer_of_part,
         consumer_of_bus,
+        ledgers: consumers.iter().map(|_| Mutex::default()).collect(),
         connected,
         stopping: watch::channel(false).0,
+        counted: watch::channel(false).0,
         patience,
         plan,
     });
     let mut tasks = JoinSet::new();
-    for (c, (consumer, node)) in consumers.iter().enumerate() {
+    let mut consumer_tasks = JoinSet::new();
+    for (c, (consumer, node, ack_wait)) in consumers.iter().enumerate() {
         let workers = match sh.rec().slot(c) {
             Some(ConsumerSlot::Bus(_)) => sh.plan.nodes[*node as usize].service.instances.max(1),
             _ => 1,
         };
         for _ in 0..workers {
-            tasks.spawn(worker::consume(sh.clone(), consumer.clone(), c, *node));
+            consumer_tasks.spawn(worker::consume(
+                sh.clone(),
+                consumer.clone(),
+                c,
+                *node,
+                *ack_wait,
+            ));
         }
     }
     for (i, node) in sh.plan.nodes.iter().enumerate() {
@@ -216,6 +225,7 @@ pub async fn run<B: Broker>(
         arrivals,
         notes_tx,
     ));
+    let consumers: Vec<B::Consumer> = consumers.into_iter().map(|c| c.0).collect();
     let poller = tokio::spawn(poll_pending(sh.clone(), consumers.clone()));
     let _ = updates.send(LiveUpdate::Status(LiveStatus::Running));
 
@@ -261,46 +271,71 @@ pub async fn run<B: Broker>(
             .max()
             .unwrap_or_default();
     let deadline = Instant::now() + grace;
+    let mut cut = false;
     while !tasks.is_empty() {
         match tokio::time::timeout_at(deadline.into(), tasks.join_next()).await {
             Ok(Some(_)) => {}
             Ok(None) => break,
             Err(_) => {
                 tasks.abort_all();
-                notes.push(
-                    "some attempts were still running when the run ended; they count as in flight"
-                        .into(),
-                );
+                cut = true;
                 break;
             }
         }
     }
+    // Consumers finish the attempt in progress, then hold (unsettled) what
+    // reaches them, keeping their subscriptions: a retry whose backoff ends
+    // now is handed to a subscription instead of waiting in JetStream's
+    // redelivery queue, where its consumer info would count it twice
+    // (pending and unacknowledged).
     while sh.rec().in_flight_total() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    if sh.rec().in_flight_total() > 0 {
+        consumer_tasks.abort_all();
+        cut = true;
+    }
+    if cut {
+        notes.push(
+            "some attempts were still running when the run ended; they count as in flight".into(),
+        );
+    }
     poller.abort();
-    // The broker's own count of what waits, once nothing moves.
+    // The broker's own count of what waits, once nothing moves. An ack
+    // sent just before the stop may not be in JetStream's books yet (it
+    // takes acks and info requests on different paths), so a count that
+    // differs from the run's is asked again for a moment before it stands.
     let final_deadline = Instant::now() + patience;
-    for (c, (consumer, _)) in consumers.iter().enumerate() {
-        loop {
-            match sh.broker.pending(consumer).await {
-                Ok(pending) => {
-                    sh.rec().broker_pending[c] = Some(pending);
-                    break;
-                }
-                Err(_) if Instant::now() < final_deadline => {
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
-                Err(_) => {
-                    sh.rec().broker_pending[c] = None;
-                    break;
-                }
+    let recount_deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        count_pending(&sh, &consumers, final_deadline).await;
+        if sh.rec().pending_agrees() || Instant::now() >= recount_deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sh.counted.send_replace(true);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !consumer_tasks.is_empty() {
+        match tokio::time::timeout_at(deadline.into(), consumer_tasks.join_next()).await {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                consumer_tasks.abort_all();
+                break;
             }
         }
     }
     publish_state(&sh, &updates);
     let real_elapsed = sh.clock.real(ended_at);
+    let remembered = sh.remembered();
     let rec = sh.rec();
+    if rec.resubscribed > 0 {
+        notes.push(format!(
+            "{} consumer subscriptions broke (missed heartbeats or an outage) and were opened again",
+            rec.resubscribed
+        ));
+    }
     let report = rec.report(&sh.plan, ended_at);
     let conservation = rec.conservation(&consumer_names);
     let processed = report.totals.processed;
@@ -311,6 +346,7 @@ pub async fn run<B: Broker>(
         notes,
         real_duration: real_elapsed,
         deliveries_per_sec: processed as f64 / real_elapsed.as_secs_f64().max(1e-9),
+        remembered,
         element_ids: sh.plan.ids.clone(),
         key_names: (0..sh.plan.keys.total())
             .map(|k| sh.plan.keys.name(k))
@@ -369,13 +405,38 @@ async fn serve<B: Broker>(sh: Handle<B>, node: u32) {
     }
 }
 
-/// Asks the broker every half second how much waits for each consumer.
-async fn poll_pending<B: Broker>(sh: Handle<B>, consumers: Vec<(B::Consumer, u32)>) {
+/// Asks the broker once what waits for each consumer, retrying through an
+/// outage until `deadline` (after it, the count is unknown).
+async fn count_pending<B: Broker>(sh: &Shared<B>, consumers: &[B::Consumer], deadline: Instant) {
+    for (c, consumer) in consumers.iter().enumerate() {
+        loop {
+            match sh.broker.consumer_state(consumer).await {
+                Ok(state) => {
+                    sh.rec().broker_pending[c] = Some(state.pending);
+                    sh.with_ledger(c, |l| l.forget_through(state.ack_floor));
+                    break;
+                }
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await
+                }
+                Err(_) => {
+                    sh.rec().broker_pending[c] = None;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Asks the broker every half second how much waits for each consumer,
+/// and lets each consumer's ledger forget what JetStream acknowledged.
+async fn poll_pending<B: Broker>(sh: Handle<B>, consumers: Vec<B::Consumer>) {
     loop {
         if *sh.connected.borrow() {
-            for (c, (consumer, _)) in consumers.iter().enumerate() {
-                if let Ok(pending) = sh.broker.pending(consumer).await {
-                    sh.rec().broker_pending[c] = Some(pending);
+            for (c, consumer) in consumers.iter().enumerate() {
+                if let Ok(state) = sh.broker.consumer_state(consumer).await {
+                    sh.rec().broker_pending[c] = Some(state.pending);
+                    sh.with_ledger(c, |l| l.forget_through(state.ack_floor));
                 }
             }
         }

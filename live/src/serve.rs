@@ -3,10 +3,12 @@
 
 use stormflow_core::sim::{AttemptRecord, FLAG_ERROR, MsgKind, Outcome};
 
+use crate::attempt::{End, attempt};
 use crate::broker::{Broker, Incoming};
 use crate::envelope::{self, Envelope};
+use crate::send::route;
 use crate::shared::Handle;
-use crate::worker::{End, attempt, lock, route};
+use crate::worker::lock;
 
 /// Serves one synchronous request at `node` and answers it.
 pub async fn serve_request<B: Broker>(sh: Handle<B>, node: u32, incoming: Incoming) {
@@ -20,11 +22,7 @@ pub async fn serve_request<B: Broker>(sh: Handle<B>, node: u32, incoming: Incomi
     };
     let started = sh.clock.now();
     sh.rec().attempt_started(node, false);
-    let mut down = rt.down.subscribe();
-    let end = tokio::select! {
-        end = attempt(&sh, node, &env, true) => end,
-        _ = down.wait_for(|d| *d) => End::Aborted,
-    };
+    let end = attempt(&sh, node, &env, None).await;
     drop(permit);
     let now = sh.clock.now();
     let error = match end {

@@ -1,7 +1,7 @@
 //! What every task of a live run shares: the broker, the compiled board,
 //! the clock, the recorder, per-element state and the run's signals.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -13,6 +13,8 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::broker::{Broker, BrokerError, Published};
 use crate::envelope::{Envelope, Headers, Naming};
+use crate::ledger::Ledger;
+use crate::pace::Pace;
 use crate::plan::Plan;
 use crate::record::Recorder;
 
@@ -66,11 +68,8 @@ pub struct NodeRt {
     pub slow: AtomicU64,
     /// Extra failure probability from a fault (f64 bits).
     pub failing: AtomicU64,
-    /// Messages whose effect it applied (at-least-once duplicates show here).
-    pub effected: Mutex<BTreeSet<MsgId>>,
-    /// Exactly-once: the outputs an input produced, reused on redelivery so
-    /// the broker de-duplicates them.
-    pub outputs_of: Mutex<BTreeMap<MsgId, Vec<MsgId>>>,
+    /// Its service times' balance against the 1 ms timer.
+    pub pace: Pace,
     /// Operator state: join table (key -> message) or window counts.
     pub table: Mutex<BTreeMap<u32, TableEntry>>,
     /// Its bus queue stopped on a poison message.
@@ -99,10 +98,15 @@ pub struct Shared<B: Broker> {
     pub consumer_of_part: BTreeMap<(usize, u32), usize>,
     /// Bus index -> consumer number.
     pub consumer_of_bus: Vec<usize>,
+    /// Per consumer: what it remembers to recognise a redelivery.
+    pub ledgers: Vec<Mutex<Ledger>>,
     /// Whether the broker connection is up.
     pub connected: watch::Receiver<bool>,
-    /// Set when the run stops: producers end, consumers finish their attempt.
+    /// Set when the run stops: producers end, consumers finish their attempt
+    /// and hold what reaches them.
     pub stopping: watch::Sender<bool>,
+    /// Set once JetStream's final counts are taken: consumers let go.
+    pub counted: watch::Sender<bool>,
     /// Real time allowed to settle an ack or a publish through an outage.
     pub patience: Duration,
 }
@@ -236,10 +240,26 @@ impl<B: Broker> Shared<B> {
         }
     }
 
-    /// Sleeps for a model duration, scaled to real time.
-    pub async fn sleep_model(&self, model_us: Time) {
-        if model_us > 0 {
-            tokio::time::sleep(self.clock.real(model_us)).await;
+    /// Works on consumer `c`'s ledger (none: no such consumer).
+    pub fn with_ledger<R>(&self, c: usize, f: impl FnOnce(&mut Ledger) -> R) -> Option<R> {
+        self.ledgers
+            .get(c)
+            .map(|ledger| f(&mut ledger.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+
+    /// Entries every ledger holds (what the run remembers for redeliveries).
+    pub fn remembered(&self) -> u64 {
+        self.ledgers
+            .iter()
+            .map(|l| l.lock().unwrap_or_else(|e| e.into_inner()).len() as u64)
+            .sum()
+    }
+
+    /// Takes `node`'s service time of `model_us`, scaled to real time and
+    /// kept right on average below the timer's 1 ms tick ([`Pace`]).
+    pub async fn work(&self, node: u32, model_us: Time) {
+        if let Some(rt) = self.nodes.get(node as usize) {
+            rt.pace.sleep(self.clock.real(model_us)).await;
         }
     }
 }

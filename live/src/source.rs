@@ -10,8 +10,8 @@ use stormflow_core::sim::random::Stream;
 use stormflow_core::sim::{FLAG_POISON, FLAG_SYNC, MsgKind};
 
 use crate::broker::Broker;
+use crate::send;
 use crate::shared::Handle;
-use crate::worker;
 
 /// Runs source `s` until its stop time or the run's end. `arrival` is
 /// shared so a rate fault can change it.
@@ -82,7 +82,7 @@ async fn emit<B: Broker>(sh: &Handle<B>, s: usize, rng: &mut Stream) {
         || (target.flow == FlowKind::Issues && target.kind == MsgKind::Command);
     if asynchronous {
         let (out, _) = sh.create(node, target.ty, target.kind, None, key, flags, size, None);
-        worker::route(sh, node, &out, true).await;
+        send::route(sh, node, &out, true).await;
         return;
     }
     // A query or a call: the source waits for the answer on its own task.
@@ -107,7 +107,7 @@ async fn emit<B: Broker>(sh: &Handle<B>, s: usize, rng: &mut Stream) {
             return;
         };
         let asked = sh.clock.now();
-        let answer = worker::request(&sh, node, callee, &out, "request").await;
+        let answer = send::request(&sh, node, callee, &out, "request").await;
         let waited = sh.clock.now().saturating_sub(asked);
         sh.rec().request_answered(node, waited, answer.is_ok());
     });

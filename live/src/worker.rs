@@ -1,73 +1,194 @@
-//! Consumers at work: fetching deliveries, taking the service time, making
-//! calls, producing outputs, and settling each delivery as its guarantee
-//! says (DESIGN.md section 4, docs/live.md).
+//! Consumers at work: reading deliveries off a long-lived subscription,
+//! holding them while the element is down, and settling each one as its
+//! guarantee says (DESIGN.md section 4, docs/live.md).
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use stormflow_core::model::{ElementKind, EventPattern, Guarantee, OnExhausted};
-use stormflow_core::sim::{
-    AttemptRecord, DeadLetter, FLAG_CALLBACK, FLAG_DEAD_LETTER, FLAG_POISON, FLAG_SYNC, MsgId,
-    MsgKind, Outcome,
-};
+use stormflow_core::model::{Guarantee, OnExhausted};
+use stormflow_core::sim::{AttemptRecord, DeadLetter, FLAG_DEAD_LETTER, MsgKind, Outcome};
 
-use crate::broker::{Broker, BrokerError, Delivery, Settle};
+use crate::attempt::{End, Origin, attempt};
+use crate::broker::{Broker, Delivery, Settle};
 use crate::envelope::{self, Envelope};
-use crate::plan::OpPlan;
 use crate::record::ConsumerSlot;
-use crate::shared::{Handle, Outgoing, Shared};
+use crate::send::publish_to_topic;
+use crate::shared::{Handle, Shared};
 
-/// How an attempt ended.
-pub(crate) enum End {
-    Done,
-    Failed(String),
-    /// Failed after the effect, before the commit.
-    Crashed(String),
-    /// The element went down during the attempt.
-    Aborted,
-}
+/// How many deliveries a topic partition's subscription keeps asked for.
+/// Its consumer hands out one unsettled delivery at a time
+/// (`max_ack_pending = 1`), so this only makes the next one ready at the
+/// broker the moment the previous is settled.
+const PARTITION_BATCH: usize = 16;
 
-/// Reads one durable consumer until the run stops, the element's partition
-/// stops on a poison message, or (bus) its queue stops.
-pub async fn consume<B: Broker>(sh: Handle<B>, consumer: B::Consumer, c: usize, node: u32) {
+/// Reads one durable consumer through a long-lived subscription until the
+/// run's final count is taken. A bus consumer's workers each ask for one
+/// delivery at a time, so none sits in a busy worker's buffer.
+///
+/// While paused (the element down, the run stopping, its partition or bus
+/// queue stopped on an exhausted message) it settles nothing: it holds what
+/// reaches it, unsettled, and keeps it from timing out. JetStream counts it
+/// as waiting, and a delivery that arrives meanwhile is never left unseen
+/// in a buffer until JetStream redelivers it as a second copy. A paused
+/// consumer holds one delivery, except a bus worker at the end of the run:
+/// it holds all it is given, so a retry whose backoff ends before the final
+/// count is handed to it rather than left in JetStream's redelivery queue,
+/// which JetStream 2.9 counts twice (pending and unacknowledged).
+pub async fn consume<B: Broker>(
+    sh: Handle<B>,
+    consumer: B::Consumer,
+    c: usize,
+    node: u32,
+    ack_wait: Duration,
+) {
     let rt = &sh.nodes[node as usize];
-    let mut down = rt.down.subscribe();
-    let mut stopping = sh.stopping.subscribe();
-    let mut connected = sh.connected.clone();
-    let bus_stopped = rt.bus_stopped.subscribe();
     let is_bus = matches!(sh.rec().slot(c), Some(ConsumerSlot::Bus(_)));
+    let mut signals = Signals {
+        down: rt.down.subscribe(),
+        stopping: sh.stopping.subscribe(),
+        bus_stopped: rt.bus_stopped.subscribe(),
+        counted: sh.counted.subscribe(),
+        is_bus,
+    };
+    let mut connected = sh.connected.clone();
+    let batch = if is_bus { 1 } else { PARTITION_BATCH };
+    let mut subscription: Option<B::Deliveries> = None;
+    let mut held: VecDeque<Delivery<B::Handle>> = VecDeque::new();
+    // This consumer met a message it may not skip: it reads no further.
+    let mut stopped = false;
     loop {
-        if sh.is_stopping() || (is_bus && *bus_stopped.borrow()) {
+        if *signals.counted.borrow() {
             return;
         }
-        if *down.borrow() {
-            tokio::select! {
-                _ = down.wait_for(|d| !*d) => {}
-                _ = stopping.wait_for(|s| *s) => return,
-            }
+        if stopped || signals.paused() {
+            pause(&sh, &mut subscription, &mut held, &mut signals, ack_wait).await;
             continue;
         }
-        if !*connected.borrow() {
-            tokio::select! {
-                _ = connected.wait_for(|up| *up) => {}
-                _ = stopping.wait_for(|s| *s) => return,
-            }
-            continue;
-        }
-        let delivery = match sh.broker.fetch(&consumer, Duration::from_millis(200)).await {
-            Ok(Some(delivery)) => delivery,
-            Ok(None) => continue,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
+        let delivery = match held.pop_front() {
+            Some(delivery) => delivery,
+            None => {
+                if subscription.is_none() {
+                    if !*connected.borrow() {
+                        tokio::select! {
+                            _ = connected.wait_for(|up| *up) => {}
+                            _ = signals.changed() => continue,
+                        }
+                    }
+                    match sh.broker.deliveries(&consumer, batch).await {
+                        Ok(open) => subscription = Some(open),
+                        Err(_) => {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    }
+                }
+                let Some(open) = subscription.as_mut() else {
+                    continue;
+                };
+                let next = tokio::select! {
+                    next = sh.broker.next_delivery(open) => Some(next),
+                    _ = signals.changed() => None,
+                };
+                match next {
+                    None => continue,
+                    Some(Ok(delivery)) => delivery,
+                    Some(Err(_)) => {
+                        broken(&sh, &mut subscription);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                }
             }
         };
-        if !handle_delivery(&sh, c, node, delivery).await {
+        if signals.paused() {
+            held.push_back(delivery);
+            continue;
+        }
+        if let Some(stuck) = handle_delivery(&sh, c, node, delivery).await {
+            held.push_back(stuck);
+            stopped = true;
             if is_bus {
                 rt.bus_stopped.send_replace(true);
             }
             sh.rec().stopped[node as usize] = true;
-            return;
         }
+    }
+}
+
+/// What pauses a consumer or ends it.
+struct Signals {
+    down: tokio::sync::watch::Receiver<bool>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    bus_stopped: tokio::sync::watch::Receiver<bool>,
+    counted: tokio::sync::watch::Receiver<bool>,
+    is_bus: bool,
+}
+
+impl Signals {
+    /// The element is down, the run is stopping, or (bus) its queue stopped.
+    fn paused(&self) -> bool {
+        *self.down.borrow()
+            || *self.stopping.borrow()
+            || (self.is_bus && *self.bus_stopped.borrow())
+    }
+
+    /// Waits until any signal changes.
+    async fn changed(&mut self) {
+        tokio::select! {
+            _ = self.down.changed() => {}
+            _ = self.stopping.changed() => {}
+            _ = self.bus_stopped.changed() => {}
+            _ = self.counted.changed() => {}
+        }
+    }
+}
+
+/// A subscription that failed (missed heartbeats, consumer gone): the next
+/// read opens a new one.
+fn broken<B: Broker>(sh: &Shared<B>, subscription: &mut Option<B::Deliveries>) {
+    *subscription = None;
+    sh.rec().resubscribed += 1;
+}
+
+/// One step of a paused consumer: it listens for a delivery to hold (with
+/// nothing held yet, or always for a bus worker at the end of the run),
+/// and reports what it holds in progress every half `ack_wait` so JetStream
+/// does not redeliver it. Returns after a delivery, a report, or a change
+/// of signals.
+async fn pause<B: Broker>(
+    sh: &Shared<B>,
+    subscription: &mut Option<B::Deliveries>,
+    held: &mut VecDeque<Delivery<B::Handle>>,
+    signals: &mut Signals,
+    ack_wait: Duration,
+) {
+    enum Step<D> {
+        Delivery(D),
+        Refresh,
+        Signal,
+    }
+    let listen = held.is_empty() || (signals.is_bus && *signals.stopping.borrow());
+    let holding = !held.is_empty();
+    let step = match subscription.as_mut() {
+        Some(open) if listen => tokio::select! {
+            next = sh.broker.next_delivery(open) => Step::Delivery(next),
+            _ = signals.changed() => Step::Signal,
+            _ = tokio::time::sleep(ack_wait / 2), if holding => Step::Refresh,
+        },
+        _ => tokio::select! {
+            _ = signals.changed() => Step::Signal,
+            _ = tokio::time::sleep(ack_wait / 2), if holding => Step::Refresh,
+        },
+    };
+    match step {
+        Step::Delivery(Ok(delivery)) => held.push_back(delivery),
+        Step::Delivery(Err(_)) => broken(sh, subscription),
+        Step::Refresh => {
+            for delivery in held.iter() {
+                let _ = sh.broker.settle(&delivery.handle, Settle::InProgress).await;
+            }
+        }
+        Step::Signal => {}
     }
 }
 
@@ -86,27 +207,27 @@ async fn settle<B: Broker>(sh: &Shared<B>, handle: &B::Handle, how: Settle) -> b
     }
 }
 
-/// One delivery from fetch to settlement; false when the consumer must stop.
+/// One delivery from receipt to settlement. Returns the delivery, left
+/// unsettled, when the consumer must stop on it (stop-partition).
 async fn handle_delivery<B: Broker>(
     sh: &Shared<B>,
     c: usize,
     node: u32,
     delivery: Delivery<B::Handle>,
-) -> bool {
+) -> Option<Delivery<B::Handle>> {
     let plan = &sh.plan;
     let Some(env) = Envelope::from_headers(&delivery.headers, |id| plan.index_of(id)) else {
         settle(sh, &delivery.handle, Settle::Term).await;
         let mut rec = sh.rec();
         rec.settled(c);
         rec.dropped(node, "unreadable headers: not a message of this run", false);
-        return true;
+        return None;
     };
     let rt = &sh.nodes[node as usize];
-    if *rt.down.borrow() {
-        // Fetched as the element went down: back it goes.
-        settle(sh, &delivery.handle, Settle::Nak(Duration::ZERO)).await;
-        return true;
-    }
+    let origin = Origin {
+        consumer: c,
+        sequence: delivery.stream_sequence,
+    };
     let service = &plan.nodes[node as usize].service;
     let guarantee = service.guarantee;
     if guarantee == Guarantee::AtMostOnce {
@@ -115,15 +236,12 @@ async fn handle_delivery<B: Broker>(
         sh.rec().settled(c);
     }
     let Ok(permit) = rt.permits.acquire().await else {
-        return false;
+        // The element's instances are gone (never while the run lasts).
+        return Some(delivery);
     };
     let started = sh.clock.now();
     sh.rec().attempt_started(node, delivery.delivered > 1);
-    let mut down = rt.down.subscribe();
-    let end = tokio::select! {
-        end = attempt(sh, node, &env, false) => end,
-        _ = down.wait_for(|d| *d) => End::Aborted,
-    };
+    let end = attempt(sh, node, &env, Some(origin)).await;
     drop(permit);
     let now = sh.clock.now();
     let record = |outcome| AttemptRecord {
@@ -148,9 +266,10 @@ async fn handle_delivery<B: Broker>(
                 && settle(sh, &delivery.handle, how).await
             {
                 sh.rec().settled(c);
-            }
-            if guarantee == Guarantee::ExactlyOnce {
-                lock(&rt.outputs_of).remove(&env.id);
+                if how == Settle::AckConfirmed {
+                    // The broker has the ack: this message never comes back.
+                    sh.with_ledger(c, |l| l.forget(origin.sequence));
+                }
             }
             let mut rec = sh.rec();
             rec.processed(
@@ -192,7 +311,7 @@ async fn handle_delivery<B: Broker>(
                 settle(sh, &delivery.handle, Settle::Nak(delay)).await;
                 sh.rec()
                     .attempt_ended(record(Outcome::Retried), Some(error));
-                return true;
+                return None;
             }
             match &service.on_exhausted {
                 OnExhausted::DeadLetter(target) => {
@@ -204,6 +323,9 @@ async fn handle_delivery<B: Broker>(
                     };
                     if settle(sh, &delivery.handle, how).await {
                         sh.rec().settled(c);
+                        if how == Settle::AckConfirmed {
+                            sh.with_ledger(c, |l| l.forget(origin.sequence));
+                        }
                     }
                     sh.rec()
                         .attempt_ended(record(Outcome::DeadLettered), Some(error));
@@ -222,12 +344,12 @@ async fn handle_delivery<B: Broker>(
                     // and this consumer reads no further.
                     sh.rec()
                         .attempt_ended(record(Outcome::Stopped), Some(error));
-                    return false;
+                    return Some(delivery);
                 }
             }
         }
     }
-    true
+    None
 }
 
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -290,363 +412,4 @@ async fn dead_letter<B: Broker>(
             offset: delivery.stream_sequence,
         },
     );
-}
-
-/// Publishes to one topic (the key's partition) and accounts the
-/// deliveries it owes; the position is (partition, stream sequence).
-async fn publish_to_topic<B: Broker>(
-    sh: &Shared<B>,
-    node: u32,
-    topic: usize,
-    out: &Outgoing,
-    fresh: bool,
-) -> Option<(u32, u64)> {
-    let plan = &sh.plan;
-    let part = plan.partition_of(topic, out.envelope.key);
-    let subject = plan.partition_subject(topic, part);
-    let subs = &plan.topics[topic].subs;
-    match sh.publish(&subject, out).await {
-        Ok(published) => {
-            if fresh || !published.duplicate {
-                let mut rec = sh.rec();
-                rec.appended(topic, part);
-                for sub in subs {
-                    if let Some(c) = sh.consumer_of_part.get(&(*sub, part)) {
-                        rec.owe(*c);
-                    }
-                }
-                if !fresh {
-                    // An exactly-once re-publish the broker did not recognise.
-                    rec.duplicate(node);
-                }
-            }
-            Some((part, published.sequence))
-        }
-        Err(e) => {
-            if fresh {
-                let reason = format!("publish to {subject} failed: {e}");
-                let mut rec = sh.rec();
-                for sub in subs {
-                    rec.undeliverable(plan.subs[*sub].node, &reason);
-                }
-            }
-            None
-        }
-    }
-}
-
-/// Sends a new (or re-sent) message where its type goes: its topics and bus
-/// receivers for an event, its handler for a command.
-pub async fn route<B: Broker>(sh: &Shared<B>, node: u32, out: &Outgoing, fresh: bool) {
-    let plan = &sh.plan;
-    let route = &plan.routes[out.envelope.ty as usize];
-    let mut position = None;
-    if out.envelope.kind == MsgKind::Event {
-        for topic in &route.topics {
-            let landed = publish_to_topic(sh, node, *topic, out, fresh).await;
-            position = position.or(landed);
-        }
-    }
-    if route.bus.is_empty() {
-        if matches!(out.envelope.kind, MsgKind::Command | MsgKind::Query) && fresh {
-            let reason = format!("no handler for `{}`", plan.ids[out.envelope.ty as usize]);
-            sh.rec().undeliverable(node, &reason);
-        }
-    } else {
-        let subject = plan.bus_subject(out.envelope.ty);
-        match sh.publish(&subject, out).await {
-            Ok(published) if fresh || !published.duplicate => {
-                let mut rec = sh.rec();
-                for bus in &route.bus {
-                    rec.owe(sh.consumer_of_bus[*bus]);
-                }
-                if !fresh {
-                    rec.duplicate(node);
-                }
-            }
-            Ok(_) => {}
-            Err(e) if fresh => {
-                let reason = format!("publish to {subject} failed: {e}");
-                let mut rec = sh.rec();
-                for bus in &route.bus {
-                    rec.undeliverable(plan.bus[*bus].node, &reason);
-                }
-            }
-            Err(_) => {}
-        }
-    }
-    if fresh {
-        sh.record_message(&out.envelope, position);
-    }
-}
-
-/// A synchronous request from `caller` to `callee`; the error is written
-/// for the caller's failure.
-pub async fn request<B: Broker>(
-    sh: &Shared<B>,
-    caller: u32,
-    callee: u32,
-    out: &Outgoing,
-    what: &str,
-) -> Result<(), String> {
-    let plan = &sh.plan;
-    let callee_id = &plan.ids[callee as usize];
-    let timeout_us = plan.nodes[caller as usize].service.call_timeout_us;
-    sh.rec().request_sent(callee);
-    let answer = sh
-        .broker
-        .request(
-            &plan.rpc_subject(callee),
-            &out.headers,
-            out.payload.clone(),
-            sh.clock.real(timeout_us),
-        )
-        .await;
-    let mut rec = sh.rec();
-    rec.request_done();
-    match answer {
-        Ok((headers, _)) => {
-            rec.reply_delivered();
-            match envelope::header(&headers, envelope::REPLY_ERROR) {
-                Some(error) => {
-                    rec.dropped(
-                        callee,
-                        &format!("failed while serving a request: {error}"),
-                        true,
-                    );
-                    Err(format!("{what} to `{callee_id}` failed: {error}"))
-                }
-                None => {
-                    rec.processed_sync();
-                    Ok(())
-                }
-            }
-        }
-        Err(BrokerError::NoResponders) => {
-            rec.dropped(
-                callee,
-                &format!("`{callee_id}` is down: the call was refused"),
-                true,
-            );
-            Err(format!("{what} to `{callee_id}` refused: it is down"))
-        }
-        Err(BrokerError::TimedOut) => {
-            rec.dropped(callee, "the caller gave up waiting (timeout)", true);
-            Err(format!(
-                "{what} to `{callee_id}` timed out after {}",
-                stormflow_core::units::format_duration_us(timeout_us)
-            ))
-        }
-        Err(BrokerError::Unavailable(e)) => {
-            rec.dropped(callee, &format!("the broker was unreachable: {e}"), true);
-            Err(format!(
-                "{what} to `{callee_id}` failed: the broker was unreachable"
-            ))
-        }
-    }
-}
-
-/// A thin Event Notification makes its consumer call back for the state.
-fn needs_callback<B: Broker>(sh: &Shared<B>, node: u32, env: &Envelope) -> bool {
-    let plan = &sh.plan;
-    env.kind == MsgKind::Event
-        && env.flags & (FLAG_SYNC | FLAG_DEAD_LETTER) == 0
-        && plan.nodes[env.ty as usize].pattern == Some(EventPattern::Notification)
-        && env.source != node
-        && plan
-            .nodes
-            .get(env.source as usize)
-            .is_some_and(|source| source.kind.is_service())
-}
-
-/// One attempt at a delivery or a request: callback, work, calls, effects.
-pub(crate) async fn attempt<B: Broker>(
-    sh: &Shared<B>,
-    node: u32,
-    env: &Envelope,
-    serving: bool,
-) -> End {
-    let plan = &sh.plan;
-    let n = &plan.nodes[node as usize];
-    let rt = &sh.nodes[node as usize];
-    let name = &plan.ids[node as usize];
-    if needs_callback(sh, node, env) {
-        let (out, _) = sh.create(
-            node,
-            env.source,
-            MsgKind::Query,
-            Some(env),
-            env.key,
-            FLAG_SYNC | FLAG_CALLBACK,
-            100,
-            None,
-        );
-        sh.record_message(&out.envelope, None);
-        if let Err(e) = request(sh, node, env.source, &out, "callback").await {
-            return End::Failed(e);
-        }
-    }
-    let slow = rt.slow.load(std::sync::atomic::Ordering::Relaxed).max(1);
-    let work_us = lock(&rt.rng)
-        .service_time(&n.service.service_time)
-        .saturating_mul(slow);
-    sh.sleep_model(work_us).await;
-    if env.flags & FLAG_POISON != 0 {
-        return End::Failed(format!(
-            "poison message: `{name}` cannot deserialize this {}",
-            plan.ids[env.ty as usize]
-        ));
-    }
-    for call in n
-        .calls
-        .iter()
-        .filter(|c| c.on.is_empty() || c.on.contains(&env.ty))
-    {
-        let size = plan.nodes[call.ty as usize].payload;
-        let (out, _) = sh.create(
-            node,
-            call.ty,
-            call.kind,
-            Some(env),
-            env.key,
-            FLAG_SYNC,
-            size,
-            None,
-        );
-        sh.record_message(&out.envelope, None);
-        if let Err(e) = request(sh, node, call.callee, &out, "call").await {
-            return End::Failed(e);
-        }
-    }
-    let failing = f64::from_bits(rt.failing.load(std::sync::atomic::Ordering::Relaxed));
-    let p = 1.0 - (1.0 - n.service.failure_rate) * (1.0 - failing);
-    let crash = lock(&rt.rng).chance(p);
-    let crash_error = format!("`{name}` crashed while processing");
-    if crash && (serving || n.service.guarantee == Guarantee::AtMostOnce) {
-        return End::Failed(crash_error);
-    }
-    if env.kind != MsgKind::Query {
-        if n.service.guarantee == Guarantee::AtLeastOnce && !lock(&rt.effected).insert(env.id) {
-            sh.rec().duplicate(node);
-        }
-        let exactly_once = n.service.guarantee == Guarantee::ExactlyOnce && !serving;
-        apply_outputs(sh, node, env, exactly_once).await;
-    }
-    if crash {
-        End::Crashed(crash_error)
-    } else {
-        End::Done
-    }
-}
-
-/// The effects of a handled input: a read model's view, the operator, the
-/// emitted events and triggered commands, and webhook posts.
-async fn apply_outputs<B: Broker>(sh: &Shared<B>, node: u32, env: &Envelope, exactly_once: bool) {
-    let plan = &sh.plan;
-    let n = &plan.nodes[node as usize];
-    let rt = &sh.nodes[node as usize];
-    let now = sh.clock.now();
-    if n.kind == ElementKind::ReadModel && env.kind == MsgKind::Event {
-        sh.rec()
-            .view(node, env.key, env.id, now, now.saturating_sub(env.time));
-    }
-    let mut link: Option<MsgId> = None;
-    let emit_now = match &n.op {
-        OpPlan::Pass => true,
-        OpPlan::Filter(keep) => lock(&rt.rng).chance(f64::from(*keep) / 100.0),
-        OpPlan::Aggregate(_) => {
-            let mut table = lock(&rt.table);
-            let entry = table
-                .entry(env.key)
-                .or_insert((env.id, 0, Vec::new(), None));
-            entry.1 += 1;
-            if let Some(last) = &entry.3
-                && entry.2.len() < 32
-            {
-                entry.2.push(last.id);
-            }
-            entry.3 = Some(env.clone());
-            false
-        }
-        OpPlan::Join(table_topic) => {
-            let from_table =
-                table_topic.is_some_and(|t| plan.routes[env.ty as usize].topics.contains(&t));
-            let mut table = lock(&rt.table);
-            if from_table {
-                table.insert(env.key, (env.id, 0, Vec::new(), None));
-                false
-            } else {
-                link = table.get(&env.key).map(|entry| entry.0);
-                link.is_some()
-            }
-        }
-    };
-    if !emit_now {
-        return;
-    }
-    let outputs: Vec<(u32, MsgKind)> = n
-        .emits
-        .iter()
-        .filter(|o| o.applies_to(env.ty))
-        .map(|o| (o.ty, MsgKind::Event))
-        .chain(
-            n.triggers
-                .iter()
-                .filter(|o| o.applies_to(env.ty))
-                .map(|o| (o.ty, MsgKind::Command)),
-        )
-        .collect();
-    let mut webhooks = Vec::new();
-    for (i, (ty, kind)) in outputs.into_iter().enumerate() {
-        let reuse = if exactly_once {
-            lock(&rt.outputs_of)
-                .get(&env.id)
-                .and_then(|ids| ids.get(i).copied())
-        } else {
-            None
-        };
-        let size = plan.nodes[ty as usize].payload;
-        let (out, fresh) = sh.create(node, ty, kind, Some(env), env.key, 0, size, reuse);
-        if exactly_once && fresh {
-            lock(&rt.outputs_of)
-                .entry(env.id)
-                .or_default()
-                .push(out.envelope.id);
-        }
-        route(sh, node, &out, fresh).await;
-        if let Some(link) = link
-            && fresh
-        {
-            sh.rec().links(out.envelope.id, vec![link]);
-        }
-        if kind == MsgKind::Event && fresh {
-            webhooks.extend(
-                plan.routes[ty as usize]
-                    .webhooks
-                    .iter()
-                    .map(|s| (*s, out.envelope.clone())),
-            );
-        }
-    }
-    post_webhooks(sh, node, webhooks).await;
-}
-
-/// Posts an event to its webhook subscribers, one after the other; a failed
-/// post counts as an error of the poster and nothing more.
-async fn post_webhooks<B: Broker>(sh: &Shared<B>, node: u32, webhooks: Vec<(u32, Envelope)>) {
-    for (subscriber, mut env) in webhooks {
-        env.flags |= stormflow_core::sim::FLAG_WEBHOOK;
-        let key_name = sh.plan.keys.name(env.key);
-        let out = Outgoing {
-            headers: env.to_headers(&sh.naming(), &key_name),
-            payload: crate::shared::payload(&key_name, env.payload_bytes),
-            envelope: env,
-        };
-        if request(sh, node, subscriber, &out, "webhook")
-            .await
-            .is_err()
-        {
-            sh.rec().metrics[node as usize].counters.errors += 1;
-        }
-    }
 }

@@ -91,7 +91,30 @@ fn online_shop_conserves_every_delivery_and_keeps_order_per_key() {
     assert_conserved(&outcome);
     let totals = &outcome.report.totals;
     assert!(totals.processed > 300, "{totals:?}");
-    assert!(outcome.trace.len() as u64 >= totals.messages_produced.min(1));
+    assert_eq!(
+        outcome.trace.len() as u64,
+        totals.messages_produced,
+        "every message has its trace row"
+    );
+    // The redelivery memory follows what JetStream has not acknowledged,
+    // not the length of the run.
+    assert!(
+        outcome.remembered * 20 < totals.processed,
+        "remembered {} deliveries of {} processed",
+        outcome.remembered,
+        totals.processed
+    );
+    // No partition waits for a broker that forgot to hand it its next
+    // message: these consumers never fail, so a message waits only for the
+    // previous one of its partition (and a free instance), a few ms. The
+    // bound is 1 s of real time; a lost pull request used to cost 5.2 s.
+    for consumer in ["shipping", "email", "order-history"] {
+        let longest = longest_hand_off(&outcome, ids(&outcome, consumer));
+        assert!(
+            longest < 8 * US_PER_SEC,
+            "{consumer} waited {longest} µs of model time for a delivery"
+        );
+    }
     for consumer in ["billing", "shipping", "email", "order-history"] {
         let placed = ids(&outcome, "order-placed");
         let order = processed_order(&outcome, ids(&outcome, consumer), placed);
@@ -108,6 +131,41 @@ fn online_shop_conserves_every_delivery_and_keeps_order_per_key() {
     let first_live = outcome.trace.message(0).expect("a first message");
     let first_sim = sim_first_message_key(sim);
     assert_eq!(first_live.key, first_sim);
+}
+
+/// The longest a message of a topic waited for `consumer`'s first attempt
+/// once it was published and its partition's previous message settled.
+fn longest_hand_off(outcome: &LiveOutcome, consumer: u32) -> u64 {
+    let trace = &outcome.trace;
+    // Per message: first attempt start and last attempt end.
+    let mut spans: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for a in (0..trace.attempt_count()).filter_map(|row| trace.attempt(row)) {
+        if a.consumer == consumer {
+            let span = spans.entry(a.msg).or_insert((a.start, a.end));
+            span.0 = span.0.min(a.start);
+            span.1 = span.1.max(a.end);
+        }
+    }
+    let mut by_partition: BTreeMap<u16, Vec<(u32, u64, u64, u64)>> = BTreeMap::new();
+    for (msg, (first, last)) in spans {
+        let m = trace.message(msg).expect("an attempted message has a row");
+        if m.partition != u16::MAX {
+            by_partition
+                .entry(m.partition)
+                .or_default()
+                .push((m.offset, m.time, first, last));
+        }
+    }
+    let mut longest = 0;
+    for mut messages in by_partition.into_values() {
+        messages.sort();
+        let mut previous_end = 0;
+        for (_, published, first, last) in messages {
+            longest = longest.max(first.saturating_sub(published.max(previous_end)));
+            previous_end = last;
+        }
+    }
+    longest
 }
 
 fn sim_first_message_key(mut sim: stormflow_core::sim::Sim) -> u32 {
@@ -144,6 +202,11 @@ fn a_consumer_taken_down_gets_everything_redelivered_with_duplicates_only_at_lea
     run.send(LiveControl::BringUp("eo".into()));
     let outcome = run.wait().expect("the run completes");
     assert_conserved(&outcome);
+    assert_eq!(
+        outcome.trace.len() as u64,
+        outcome.report.totals.messages_produced,
+        "an attempt cut short by a take-down leaves no hole in the trace"
+    );
     let produced = counters(&outcome, "sensor").out;
     assert!(produced >= 200, "sensor produced {produced}");
     for group in ["alo", "eo"] {
@@ -234,6 +297,28 @@ fn a_poison_message_reaches_the_dead_letter_stream_with_its_error_after_max_atte
         assert!(!get("traceparent").is_empty());
         assert_eq!(get("ce-specversion"), "1.0");
     }
+}
+
+#[test]
+fn retries_in_backoff_when_the_run_ends_are_counted_once_by_jetstream_and_the_run() {
+    if !nats_or_skip("retries_in_backoff_when_the_run_ends") {
+        return;
+    }
+    let server = spawn_local_server().expect("nats-server starts");
+    let model = fixture("retrying.ron");
+    let outcome = stormflow_live::start(&model, options(&server.url, 1, 1.0))
+        .expect("starts")
+        .wait()
+        .expect("the run completes");
+    // Nothing ever succeeds: every delivery is still waiting at the end,
+    // most of them redeliveries whose 2 ms backoff ended before the count.
+    for id in ["flaky", "flaky-bus"] {
+        let c = counters(&outcome, id);
+        assert_eq!(c.processed, 0, "{id}: {c:?}");
+        assert!(c.retries > 0, "{id}: {c:?}");
+    }
+    assert!(outcome.conservation.queued > 0);
+    assert_conserved(&outcome);
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Lists which symbols the app's fonts can draw (run it after changing fonts).
 
+// An example prints its figures for a person at a terminal.
+#![allow(clippy::print_stdout)]
+
 fn main() {
     let ctx = egui::Context::default();
     stormflow_app::fonts::install(&ctx);

@@ -1,6 +1,9 @@
 //! Runs the benchmark pipeline for a fixed number of deliveries, for
 //! profiling: `valgrind --tool=callgrind target/release/examples/pipeline`.
 
+// An example prints its figures for a person at a terminal.
+#![allow(clippy::print_stdout)]
+
 use stormflow_core::sim::{Sim, SimOptions};
 
 fn main() {

@@ -39,6 +39,32 @@ pub fn one_line(text: &str) -> String {
     one_line_max(text, ONE_LINE_MAX_CHARS)
 }
 
+/// A count and a noun in the right number: "1 warning", "2 warnings",
+/// "3 policies", "2 bounded contexts".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("{n} {noun}");
+    }
+    let (head, last) = match noun.rsplit_once(' ') {
+        Some((head, last)) => (format!("{head} "), last),
+        None => (String::new(), noun),
+    };
+    let ends_in_consonant_y = last.ends_with('y')
+        && !last
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(|c| "aeiou".contains(c));
+    let word = if ends_in_consonant_y {
+        format!("{}ies", &last[..last.len() - 1])
+    } else if ["s", "x", "ch", "sh"].iter().any(|end| last.ends_with(end)) {
+        format!("{last}es")
+    } else {
+        format!("{last}s")
+    };
+    format!("{n} {head}{word}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +80,16 @@ mod tests {
     #[test]
     fn reordering_and_terminal_controls_are_shown_as_escapes() {
         assert_eq!(one_line("a\u{202e}b\u{1b}[2J"), "a\\u{202e}b\\u{1b}[2J");
+    }
+
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(plural(1, "warning"), "1 warning");
+        assert_eq!(plural(2, "warning"), "2 warnings");
+        assert_eq!(plural(3, "policy"), "3 policies");
+        assert_eq!(plural(2, "bounded context"), "2 bounded contexts");
+        assert_eq!(plural(0, "partition"), "0 partitions");
+        assert_eq!(plural(2, "key"), "2 keys");
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //! cargo run -p stormflow-live --release --example measure -- [SECONDS] [SPEED] [OFFERED_PER_SEC]
 //! ```
 
+// An example prints its figures for a person at a terminal.
+#![allow(clippy::print_stdout)]
+
 use stormflow_core::model::{
     Arrival, Element, ElementKind, Flow, FlowKind, Model, Pos, Service, ServiceTime, TopicSpec,
     US_PER_SEC, Workload,

@@ -16,7 +16,7 @@ pub enum ElementKind {
     Actor,
     /// Aggregate or system: handles commands and emits events (large pale yellow).
     Aggregate,
-    /// Policy: "whenever <event>, then <command>" (lilac).
+    /// Policy: "whenever *event*, then *command*" (lilac).
     Policy,
     /// Read model: a view built from events that serves queries (green).
     ReadModel,

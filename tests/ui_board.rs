@@ -511,13 +511,17 @@ fn opening_a_broken_file_shows_where_and_keeps_the_open_board() {
     let mut h = harness(app_with(loose_board(), dialogs));
     let before = h.state().doc.model().clone();
     press(&mut h, Modifiers::COMMAND, Key::O);
-    let error = h.state().load_error.clone().expect("an error dialog");
+    let error = h
+        .state()
+        .error_shown()
+        .map(ToString::to_string)
+        .expect("an error dialog");
     assert!(error.contains("broken.ron:3:"), "{error}");
     h.get_by_label("The file could not be opened");
     assert_eq!(*h.state().doc.model(), before);
     h.get_by_label("OK").click();
     h.run();
-    assert!(h.state().load_error.is_none());
+    assert!(h.state().error_shown().is_none());
 }
 
 #[test]

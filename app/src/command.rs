@@ -192,8 +192,39 @@ pub enum Command {
     TourGo(usize),
     /// Open two boards side by side, run in lockstep (left, right).
     OpenComparison(ComparisonSource, ComparisonSource),
+    /// Ask for a board and open it side by side with this one.
+    CompareWithFile,
     /// Close the side-by-side view.
     CloseComparison,
+    /// Side by side: take this element down in both runs, now.
+    TakeDownInBoth(ElementId),
+    /// Ask for AsyncAPI documents or Kafka Streams topologies and open them
+    /// as a new board.
+    Import,
+    /// Ask for a folder of AsyncAPI documents (one linked system) and open it.
+    ImportFolder,
+    /// Import this file or folder as a new board (a drop on the window).
+    ImportPath(PathBuf),
+    /// Ask for documents and merge them into this board (one undo step).
+    ImportInto,
+    /// Ask the clipboard for a Kafka Streams topology (or AsyncAPI text) and
+    /// open it as a board.
+    PasteTopology,
+    /// Import this text (a paste) as a new board.
+    ImportText(String),
+    /// Export the board: asks where, then writes the format.
+    Export(ExportRequest),
+    /// Keep the faults taken during this run in the board's own schedule
+    /// (one undo step), so every run of the file has them.
+    KeepRunFaults,
+    /// Full screen, panels hidden, board fitted (F11); again to leave.
+    TogglePresentation,
+    /// Open the What-if panel: sweep the selected stickies' capacity.
+    OpenWhatIf,
+    /// Open the variant of a sweep at this grid position as a new board.
+    OpenVariant(usize),
+    /// Ask where a NATS server is and run the board on it.
+    OpenLiveDialog,
     /// Set the kind that double-click creates.
     SetCurrentKind {
         /// The kind.
@@ -201,6 +232,84 @@ pub enum Command {
         /// A pivotal event.
         pivotal: bool,
     },
+}
+
+/// A way out of the board (File → Export).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// A picture as SVG.
+    Svg,
+    /// A picture as PNG (drawn headless, 2x).
+    Png,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// A Graphviz DOT graph.
+    Dot,
+    /// AsyncAPI 3.0 documents, one per application (a folder).
+    AsyncApi,
+    /// One AsyncAPI 3.0 document for the whole board.
+    AsyncApiSingle,
+    /// An EventCatalog (a folder).
+    EventCatalog,
+    /// The model as JSON.
+    Json,
+}
+
+impl ExportKind {
+    /// Every kind, in menu order.
+    pub const ALL: [ExportKind; 8] = [
+        ExportKind::Svg,
+        ExportKind::Png,
+        ExportKind::Mermaid,
+        ExportKind::Dot,
+        ExportKind::AsyncApi,
+        ExportKind::AsyncApiSingle,
+        ExportKind::EventCatalog,
+        ExportKind::Json,
+    ];
+
+    /// The menu entry.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::Svg => "Picture (SVG)…",
+            ExportKind::Png => "Picture (PNG)…",
+            ExportKind::Mermaid => "Mermaid flowchart…",
+            ExportKind::Dot => "Graphviz DOT…",
+            ExportKind::AsyncApi => "AsyncAPI 3.0, a document per application…",
+            ExportKind::AsyncApiSingle => "AsyncAPI 3.0, one document…",
+            ExportKind::EventCatalog => "EventCatalog folder…",
+            ExportKind::Json => "JSON…",
+        }
+    }
+
+    /// The file extension (none: a folder).
+    pub fn extension(self) -> Option<&'static str> {
+        match self {
+            ExportKind::Svg => Some("svg"),
+            ExportKind::Png => Some("png"),
+            ExportKind::Mermaid => Some("mmd"),
+            ExportKind::Dot => Some("dot"),
+            ExportKind::AsyncApiSingle => Some("yaml"),
+            ExportKind::Json => Some("json"),
+            ExportKind::AsyncApi | ExportKind::EventCatalog => None,
+        }
+    }
+
+    /// Whether it is a picture (with a view and a theme to choose).
+    pub fn is_picture(self) -> bool {
+        matches!(self, ExportKind::Svg | ExportKind::Png)
+    }
+}
+
+/// What File → Export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportRequest {
+    /// The format.
+    pub kind: ExportKind,
+    /// Pictures: only what the board shows now (else the whole board).
+    pub current_view: bool,
+    /// Pictures: the dark theme (else light).
+    pub dark: bool,
 }
 
 /// A command the palette, the menus and the shortcut sheet can list.
@@ -256,6 +365,30 @@ pub const ACTIONS: &[Action] = &[
         group: "File",
         shortcuts: &[key(CMD_SHIFT, Key::S)],
         command: || Command::SaveAs,
+    },
+    Action {
+        name: "Import AsyncAPI or Kafka Streams…",
+        group: "File",
+        shortcuts: &[key(CMD, Key::I)],
+        command: || Command::Import,
+    },
+    Action {
+        name: "Import a folder of AsyncAPI documents…",
+        group: "File",
+        shortcuts: &[],
+        command: || Command::ImportFolder,
+    },
+    Action {
+        name: "Import into this board…",
+        group: "File",
+        shortcuts: &[key(CMD_SHIFT, Key::I)],
+        command: || Command::ImportInto,
+    },
+    Action {
+        name: "Paste a topology",
+        group: "Edit",
+        shortcuts: &[key(CMD_SHIFT, Key::V)],
+        command: || Command::PasteTopology,
     },
     Action {
         name: "Quit",
@@ -480,6 +613,30 @@ pub const ACTIONS: &[Action] = &[
         command: || Command::RunStop,
     },
     Action {
+        name: "Keep this run's faults in the board",
+        group: "Run",
+        shortcuts: &[],
+        command: || Command::KeepRunFaults,
+    },
+    Action {
+        name: "What-if: sweep capacity…",
+        group: "Run",
+        shortcuts: &[],
+        command: || Command::OpenWhatIf,
+    },
+    Action {
+        name: "Run on NATS…",
+        group: "Run",
+        shortcuts: &[],
+        command: || Command::OpenLiveDialog,
+    },
+    Action {
+        name: "Presentation mode",
+        group: "View",
+        shortcuts: &[key(NONE, Key::F11)],
+        command: || Command::TogglePresentation,
+    },
+    Action {
         name: "Level: Big Picture",
         group: "Board",
         shortcuts: &[],
@@ -522,12 +679,37 @@ pub const GESTURES: &[(&str, &str)] = &[
         "Ctrl+V",
         "paste stickies copied as .ron text (also from another window)",
     ),
-    ("Right-click a sticky", "its menu"),
+    (
+        "Right-click a sticky",
+        "its menu (during a run: take it down, slow it, make it fail)",
+    ),
+    (
+        "Drop files on the window",
+        "a .ron board opens; AsyncAPI (.yaml, .yml, .json), a topology (.txt) or a folder is imported",
+    ),
     (
         "1 … 9 (nothing selected)",
         "pick the kind double-click creates",
     ),
 ];
+
+/// The first shortcut of the action that sends `command`, as text, for a
+/// tooltip or a menu ("F5"): the one table of actions says it, nowhere else.
+pub fn shortcut_of(command: &Command) -> Option<String> {
+    ACTIONS
+        .iter()
+        .find(|a| (a.command)() == *command)
+        .and_then(|a| a.shortcuts.first())
+        .map(shortcut_text)
+}
+
+/// A tooltip with the shortcut of `command` after it: "Run (F5)".
+pub fn hint(text: &str, command: &Command) -> String {
+    match shortcut_of(command) {
+        Some(keys) => format!("{text} ({keys})"),
+        None => text.to_string(),
+    }
+}
 
 /// The text a shortcut is shown with ("Ctrl+Shift+Z").
 pub fn shortcut_text(shortcut: &KeyboardShortcut) -> String {

@@ -9,7 +9,7 @@ use stormflow_core::model::{ElementId, Fault, FaultKind, Model};
 use stormflow_core::units::format_duration_us;
 
 use crate::board::{BoardState, Hit};
-use crate::command::Command;
+use crate::command::{Command, hint};
 use crate::run::RunView;
 use crate::run::dock::{SPEEDS, format_clock};
 use crate::run::runner::{RunnerCommand, Speed};
@@ -103,8 +103,14 @@ impl ComparisonView {
         }
     }
 
+    /// Changes both runs' speed.
+    pub fn set_speed(&mut self, speed: crate::run::runner::Speed) {
+        self.speed = speed;
+        self.send(&RunnerCommand::SetSpeed(speed));
+    }
+
     /// Takes an element down in both runs (where it exists), now.
-    fn take_down(&mut self, element: &ElementId) {
+    pub fn take_down(&mut self, element: &ElementId) {
         let for_us = (self.fault_seconds * 1_000_000.0) as u64;
         // One outage time for both, the later clock's: the runs' clocks can
         // be a frame apart, and neither may be asked to go back.
@@ -144,14 +150,22 @@ impl ComparisonView {
                 } else {
                     "▶ Run both"
                 };
-                if ui.button(play).on_hover_text("F5").clicked() {
-                    self.play_pause();
-                }
-                if ui.button("Step both").on_hover_text("F6").clicked() {
-                    self.send(&RunnerCommand::Step);
-                }
-                if ui.button("⟲ Reset both").on_hover_text("Ctrl+F5").clicked() {
-                    self.reset();
+                for (label, command, what) in [
+                    (play, Command::RunPlay, "Run or pause both"),
+                    ("Step both", Command::RunStep, "One event in each run"),
+                    (
+                        "⟲ Reset both",
+                        Command::RunSeek(0),
+                        "Both runs back to time 0",
+                    ),
+                ] {
+                    if ui
+                        .button(label)
+                        .on_hover_text(hint(what, &command))
+                        .clicked()
+                    {
+                        commands.push(command);
+                    }
                 }
                 egui::ComboBox::new("comparison-speed", "speed")
                     .selected_text(
@@ -163,8 +177,7 @@ impl ComparisonView {
                     .show_ui(ui, |ui| {
                         for (name, speed) in SPEEDS {
                             if ui.selectable_label(self.speed == speed, name).clicked() {
-                                self.speed = speed;
-                                self.send(&RunnerCommand::SetSpeed(speed));
+                                commands.push(Command::RunSetSpeed(speed));
                             }
                         }
                     });
@@ -185,7 +198,7 @@ impl ComparisonView {
                 );
                 if ui
                     .button("✕ Close")
-                    .on_hover_text("back to the board (Shift+F5)")
+                    .on_hover_text(hint("Back to the board", &Command::RunStop))
                     .clicked()
                 {
                     commands.push(Command::CloseComparison);
@@ -249,7 +262,7 @@ impl ComparisonView {
                     });
                 }
                 if let Some(id) = down {
-                    self.take_down(&id);
+                    commands.push(Command::TakeDownInBoth(id));
                 }
             });
         commands

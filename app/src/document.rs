@@ -70,6 +70,15 @@ impl Document {
         }
     }
 
+    /// A document for a model that exists in no file yet and is worth
+    /// keeping (an import): it is unsaved, so closing it asks first and
+    /// Save asks where.
+    pub fn unsaved(model: Model) -> Self {
+        let mut doc = Self::new(model, None);
+        doc.state_id = doc.new_state_id();
+        doc
+    }
+
     /// The model.
     pub fn model(&self) -> &Model {
         &self.model

@@ -1,17 +1,25 @@
 //! Starting the desktop app, and writing a screenshot of it from the
 //! command line (`stormflow FILE --screenshot OUT.png`).
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context as _;
-
 use crate::app::StormflowApp;
 use crate::cli::GuiArgs;
+use crate::screenshot::ScreenshotJob;
 
 /// Opens the window and runs until it closes.
 pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
+    // A picture of a file that cannot be read would show the error dialog:
+    // a script must be able to trust the exit status instead.
+    if args.screenshot.is_some()
+        && let Some(file) = &args.file
+        && let Err(error) = stormflow_core::format::load(file)
+    {
+        eprintln!("{}", crate::cli::load_error_line(&error));
+        eprintln!("stormflow: no picture written");
+        return Ok(ExitCode::from(2));
+    }
     let (w, h) = args.size;
     let screenshot = args.screenshot.clone();
     // eframe restores the saved window geometry even when it does not save
@@ -72,77 +80,4 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
         result?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A pending `--screenshot`: wait for the board to settle, grab a frame,
-/// write it as PNG, close the window.
-pub struct ScreenshotJob {
-    path: PathBuf,
-    frames_to_wait: u32,
-    requested: bool,
-    image: Arc<Mutex<Option<Arc<egui::ColorImage>>>>,
-    outcome: Arc<Mutex<Option<anyhow::Result<()>>>>,
-}
-
-impl ScreenshotJob {
-    fn new(path: PathBuf, outcome: Arc<Mutex<Option<anyhow::Result<()>>>>) -> Self {
-        Self {
-            path,
-            frames_to_wait: 4,
-            requested: false,
-            image: Arc::new(Mutex::new(None)),
-            outcome,
-        }
-    }
-
-    /// Whether the app should keep waiting for something before the shot
-    /// (the caller decides what "ready" means and calls [`Self::tick`]).
-    pub fn tick(&mut self, ctx: &egui::Context, ready: bool) {
-        if !ready {
-            ctx.request_repaint();
-            return;
-        }
-        if self.frames_to_wait > 0 {
-            self.frames_to_wait -= 1;
-            ctx.request_repaint();
-            return;
-        }
-        if !self.requested {
-            self.requested = true;
-            let slot = self.image.clone();
-            let repaint = ctx.clone();
-            ctx.request_screenshot(move |image| {
-                if let Ok(mut slot) = slot.lock() {
-                    *slot = Some(image);
-                }
-                repaint.request_repaint();
-            });
-            return;
-        }
-        let taken = self.image.lock().ok().and_then(|mut slot| slot.take());
-        match taken {
-            Some(image) => {
-                let result = write_png(&self.path, &image);
-                if let Ok(mut outcome) = self.outcome.lock() {
-                    *outcome = Some(result);
-                }
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-            None => ctx.request_repaint(),
-        }
-    }
-}
-
-/// Writes an egui image as PNG.
-pub fn write_png(path: &Path, image: &egui::ColorImage) -> anyhow::Result<()> {
-    let [w, h] = image.size;
-    let mut bytes = Vec::with_capacity(w * h * 4);
-    for pixel in &image.pixels {
-        bytes.extend_from_slice(&pixel.to_srgba_unmultiplied());
-    }
-    let buffer = image::RgbaImage::from_raw(w as u32, h as u32, bytes)
-        .context("the screenshot has an unexpected size")?;
-    buffer
-        .save_with_format(path, image::ImageFormat::Png)
-        .with_context(|| format!("writing {}", path.display()))
 }

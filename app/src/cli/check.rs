@@ -7,14 +7,20 @@ use stormflow_core::format::{self, Bounded, Limits};
 use stormflow_core::{Severity, check};
 
 use super::console::one_line;
-use super::{Console, load, plural};
+use super::{Console, load, load_error_line, plural};
 
 pub(super) fn check_files(console: &mut Console, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let (mut unreadable, mut errors, mut warnings, mut infos) = (0, 0, 0, 0);
     for path in files {
-        let Some(model) = load(console, path) else {
-            unreadable += 1;
-            continue;
+        // A file that cannot be read is one of check's findings: it goes to
+        // standard output with the others, where editors and scripts read them.
+        let model = match format::load(path) {
+            Ok(model) => model,
+            Err(error) => {
+                console.out(format_args!("{}", load_error_line(&error)));
+                unreadable += 1;
+                continue;
+            }
         };
         let file = one_line(&path.display().to_string());
         for problem in check(&model) {

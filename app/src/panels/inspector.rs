@@ -740,8 +740,20 @@ fn drag_us(ui: &mut Ui, us: &mut u64, prefix: &str) {
 
 fn shared_ui(ui: &mut Ui, model: &Model, many: &[&Element], commands: &mut Vec<Command>) {
     ui.heading(format!("{} elements", many.len()));
-    let ids: Vec<String> = many.iter().map(|e| e.id.to_string()).collect();
-    ui.label(RichText::new(ids.join(", ")).small().weak());
+    // By kind, however many: "12 domain events, 3 policies".
+    let mut kinds: std::collections::BTreeMap<ElementKind, usize> = Default::default();
+    for element in many {
+        *kinds.entry(element.kind).or_default() += 1;
+    }
+    let summary: Vec<String> = kinds
+        .iter()
+        .map(|(kind, n)| stormflow_core::text::plural(*n, kind.label()))
+        .collect();
+    ui.label(summary.join(", "));
+    if many.len() <= 12 {
+        let ids: Vec<&str> = many.iter().map(|e| e.id.as_str()).collect();
+        ui.label(RichText::new(ids.join(", ")).small().weak());
+    }
     let mut edited: Vec<Element> = many.iter().map(|e| (*e).clone()).collect();
     let mut field: Option<&'static str> = None;
     let shared_kind = many

@@ -36,24 +36,40 @@ pub fn severity_color(severity: Severity) -> Color32 {
     }
 }
 
-/// Draws the list.
+/// What the panel reports after a frame.
+#[derive(Debug, Default)]
+pub struct ProblemsPanel {
+    /// Commands from clicks.
+    pub commands: Vec<Command>,
+    /// Whether one of its widgets has the keyboard focus (Ctrl+9 then hides it).
+    pub focused: bool,
+}
+
+/// Draws the list; `focus` gives the keyboard focus to its first entry.
 pub fn problems_ui(
     ui: &mut egui::Ui,
     problems: &[Problem],
     filter: &mut ProblemFilter,
-) -> Vec<Command> {
+    focus: bool,
+) -> ProblemsPanel {
     let mut commands = Vec::new();
+    let mut focused = false;
     let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
     ui.horizontal(|ui| {
-        ui.heading("Problems");
-        ui.toggle_value(
+        let heading = ui.heading("Problems");
+        let errors = ui.toggle_value(
             &mut filter.errors,
-            format!("{} errors", count(Severity::Error)),
+            stormflow_core::text::plural(count(Severity::Error), "error"),
         );
-        ui.toggle_value(
+        if focus {
+            errors.request_focus();
+        }
+        focused |= errors.has_focus() || heading.has_focus();
+        let warnings = ui.toggle_value(
             &mut filter.warnings,
-            format!("{} warnings", count(Severity::Warning)),
+            stormflow_core::text::plural(count(Severity::Warning), "warning"),
         );
+        focused |= warnings.has_focus();
         ui.toggle_value(&mut filter.infos, format!("{} info", count(Severity::Info)));
     });
     egui::ScrollArea::vertical()
@@ -88,6 +104,7 @@ pub fn problems_ui(
                         ui.add(egui::Button::selectable(false, text).wrap())
                     })
                     .inner;
+                focused |= response.has_focus();
                 if response.clicked()
                     && let Some(id) = problem.element()
                 {
@@ -95,5 +112,5 @@ pub fn problems_ui(
                 }
             }
         });
-    commands
+    ProblemsPanel { commands, focused }
 }

@@ -4,6 +4,7 @@
 mod check;
 mod compare;
 pub mod console;
+mod export;
 mod import;
 mod live;
 mod run;
@@ -131,6 +132,16 @@ pub enum Command {
     /// core and print throughput, latency, lag, losses and which element
     /// saturated first; with targets, mark the cheapest variant meeting them.
     Sweep(sweep::SweepArgs),
+    /// Write the board in a format other tools take: an SVG or PNG picture
+    /// (with a run's live badges after --run-until), a Mermaid flowchart, a
+    /// Graphviz graph, AsyncAPI 3.0 documents, an EventCatalog folder or JSON.
+    ///
+    /// Without -o, text formats go to standard output. Files are written
+    /// aside and renamed into place; a folder replaces only a folder an
+    /// earlier export wrote. Exit status: 0 after writing, 1 when the run
+    /// asked for cannot be made, 2 when the model cannot be read or an
+    /// argument does not fit the format.
+    Export(export::ExportArgs),
     /// Run the board on a real NATS JetStream server (or cluster) and print
     /// the same report as `stormflow run`, measured from real messages.
     Live(live::LiveArgs),
@@ -184,6 +195,7 @@ pub fn run_command(command: Command) -> ExitCode {
         Command::Import(args) => import::import(&mut console, &args),
         Command::Sweep(args) => sweep::sweep(&mut console, &args),
         Command::Live(args) => live::live(&mut console, &args),
+        Command::Export(args) => export::export(&mut console, &args),
     };
     console.flush();
     match result {
@@ -227,14 +239,7 @@ fn load(console: &mut Console, path: &std::path::Path) -> Option<stormflow_core:
     }
 }
 
-/// `s` after a count: "1 warning", "2 warnings".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+pub use stormflow_core::text::plural;
 
 /// Writes a file atomically (a temporary file beside it, renamed over it).
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {

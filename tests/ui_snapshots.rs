@@ -1,7 +1,7 @@
 //! Image snapshots of the sample boards, light and dark, rendered by wgpu
 //! (Mesa's lavapipe on machines without a GPU). Reference images live in
 //! `tests/snapshots/`; `UPDATE_SNAPSHOTS=1 cargo test -p stormflow-tests
-//! --test ui_snapshots` rewrites them after an intended change.
+//! ui_snapshots::` rewrites them after an intended change.
 //!
 //! With no GPU adapter at all a snapshot is SKIPPED loudly, unless
 //! `STORMFLOW_REQUIRE_SNAPSHOTS=1` (set by `.ci/run`), which makes it fail.

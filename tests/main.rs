@@ -7,9 +7,11 @@
 //! `cargo test -p stormflow-tests ui_board::`.
 
 mod corruption;
+mod harness;
 mod samples;
 mod screenshot;
 mod ui_board;
 mod ui_run;
 mod ui_snapshots;
 mod ui_teach;
+mod ui_workshop;

@@ -454,7 +454,7 @@ fn pasting_ron_text_adds_the_stickies_with_fresh_ids() {
         h.state()
             .board
             .toast_text()
-            .is_some_and(|t| t.contains("does not hold Stormflow stickies"))
+            .is_some_and(|t| t.contains("neither Stormflow stickies nor"))
     );
 }
 

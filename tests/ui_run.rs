@@ -247,6 +247,15 @@ fn taking_billing_down_grows_its_lag_and_it_recovers_after() {
     h.run_steps(3);
     h.get_by_label_contains("Take down for").click();
     h.run_steps(3);
+    // The fault is the run's: the file is not edited, nothing to undo.
+    assert!(h.state().doc.model().faults.is_empty());
+    assert!(!h.state().is_dirty());
+    assert_eq!(
+        h.state().run.as_ref().map(|r| r.model.faults.len()),
+        Some(1),
+        "scheduled in the run"
+    );
+    h.run_steps(3);
     assert_eq!(
         h.state().doc.model().faults.len(),
         1,

@@ -137,8 +137,11 @@ fn the_tour_advances_and_does_what_its_step_says() {
     h.get_by_label_contains("Do it: take it down for 10s")
         .click();
     h.run_steps(3);
-    assert!(h.state().run.is_some(), "the run started");
-    let faults = &h.state().doc.model().faults;
-    assert_eq!(faults.len(), 1);
-    assert_eq!(faults[0].element.as_str(), "shipping");
+    let run = h.state().run.as_ref().expect("the run started");
+    assert_eq!(run.model.faults.len(), 1);
+    assert_eq!(run.model.faults[0].element.as_str(), "shipping");
+    assert!(
+        h.state().doc.model().faults.is_empty(),
+        "the tour's outage is the run's, not the file's"
+    );
 }

@@ -89,6 +89,27 @@ pub struct NativeDialogs {
 const NO_DIALOG_WITHIN: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl NativeDialogs {
+    /// Whether a native dialog can be shown at all. On Linux rfd asks the
+    /// XDG desktop portal over the session bus, else runs `zenity`: with
+    /// neither (a bare X session, a minimal VM) it would return nothing, or
+    /// wait on a bus that is not there, so the app's own dialog is used.
+    fn available(&self) -> bool {
+        if self.unavailable || std::env::var_os("STORMFLOW_BUILTIN_DIALOGS").is_some() {
+            return false;
+        }
+        if !cfg!(target_os = "linux") {
+            return true;
+        }
+        let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS")
+            .is_some_and(|a| !a.is_empty())
+            || std::env::var_os("XDG_RUNTIME_DIR")
+                .is_some_and(|dir| Path::new(&dir).join("bus").exists());
+        let zenity = std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join("zenity").is_file())
+        });
+        session_bus || zenity
+    }
+
     fn dialog(directory: Option<&Path>, kind: FileKind, verb: &str) -> rfd::FileDialog {
         let mut dialog = rfd::FileDialog::new().set_title(format!("{verb} — {}", kind.title()));
         if !kind.extensions().is_empty() {
@@ -114,7 +135,7 @@ impl NativeDialogs {
 
 impl FileDialogs for NativeDialogs {
     fn pick_open(&mut self, directory: Option<&Path>, kind: FileKind) -> Pick {
-        if self.unavailable || std::env::var_os("STORMFLOW_BUILTIN_DIALOGS").is_some() {
+        if !self.available() {
             return Pick::Unavailable;
         }
         let started = std::time::Instant::now();
@@ -127,7 +148,7 @@ impl FileDialogs for NativeDialogs {
     }
 
     fn pick_save(&mut self, directory: Option<&Path>, file_name: &str, kind: FileKind) -> Pick {
-        if self.unavailable || std::env::var_os("STORMFLOW_BUILTIN_DIALOGS").is_some() {
+        if !self.available() {
             return Pick::Unavailable;
         }
         let started = std::time::Instant::now();

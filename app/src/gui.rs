@@ -41,7 +41,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(&dir).ok()?;
         Some(dir.join("app.ron"))
     });
-    let options = eframe::NativeOptions {
+    let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Stormflow")
             .with_app_id("stormflow")
@@ -52,6 +52,16 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
         persistence_path: state_file,
         ..Default::default()
     };
+    if !runtime_dir_usable() && std::env::var_os("WGPU_BACKEND").is_none() {
+        // Without a usable XDG_RUNTIME_DIR (a bare X session, ssh -X, Xvfb)
+        // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid" four times
+        // at every start while probing Wayland. OpenGL draws the same board
+        // and probes nothing, so it is used there.
+        use eframe::egui_wgpu::{WgpuSetup, WgpuSetupCreateNew};
+        let mut setup = WgpuSetupCreateNew::without_display_handle();
+        setup.instance_descriptor.backends = eframe::wgpu::Backends::GL;
+        options.wgpu_options.wgpu_setup = WgpuSetup::CreateNew(setup);
+    }
     let outcome: Arc<Mutex<Option<anyhow::Result<()>>>> = Arc::new(Mutex::new(None));
     let outcome_for_app = outcome.clone();
     let run = eframe::run_native(
@@ -80,4 +90,12 @@ pub fn run(args: GuiArgs) -> anyhow::Result<ExitCode> {
         result?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `XDG_RUNTIME_DIR` names a folder (what Wayland clients need).
+fn runtime_dir_usable() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).is_dir())
 }

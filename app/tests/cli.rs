@@ -329,3 +329,203 @@ fn compare_shows_the_purchase_pair_decoupled_and_resilient() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere"));
 }
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn export_writes_text_formats_to_stdout_and_pictures_to_files() {
+    let shop = sample("online-shop.ron");
+    let shop = path_str(&shop);
+    let mermaid = stormflow(&["export", shop, "--format", "mermaid"]);
+    assert_eq!(mermaid.status.code(), Some(0), "{}", stderr(&mermaid));
+    assert!(stdout(&mermaid).contains("flowchart LR"));
+    assert!(stdout(&mermaid).contains("n_orders[(\"orders\")]"));
+
+    let dot = stormflow(&["export", shop, "--format", "dot"]);
+    assert!(stdout(&dot).starts_with("digraph"), "{}", stdout(&dot));
+
+    let json = stormflow(&["export", shop, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["name"], "Online Shop");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let png = dir.path().join("shop.png");
+    let output = stormflow(&[
+        "export",
+        shop,
+        "--format",
+        "png",
+        "--scale",
+        "1",
+        "-o",
+        path_str(&png),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bytes = std::fs::read(&png).expect("the PNG was written");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(stderr(&output).contains("px"), "{}", stderr(&output));
+}
+
+#[test]
+fn export_with_a_run_draws_its_badges_and_the_outage() {
+    let shop = sample("online-shop.ron");
+    let plain = stormflow(&["export", path_str(&shop), "--format", "svg"]);
+    let run = stormflow(&[
+        "export",
+        path_str(&shop),
+        "--format",
+        "svg",
+        "--run-until",
+        "15s",
+        "--fault",
+        "shipping@10s+10s",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(!stdout(&plain).contains("DOWN"));
+    assert!(stdout(&run).contains("DOWN"), "the down element is marked");
+    assert!(stdout(&run).contains("busy"), "service badges are drawn");
+}
+
+#[test]
+fn export_refuses_arguments_that_do_not_fit_the_format_and_writes_nothing() {
+    let shop = sample("online-shop.ron");
+    let shop = path_str(&shop);
+    for args in [
+        vec!["export", shop, "--format", "png"],
+        vec!["export", shop, "--format", "eventcatalog"],
+        vec!["export", shop, "--format", "mermaid", "--run-until", "5s"],
+        vec!["export", shop, "--format", "svg", "--scale", "3"],
+    ] {
+        let output = stormflow(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+        assert!(stderr(&output).contains("stormflow export: "), "{args:?}");
+    }
+    let output = stormflow(&["export", shop, "--format", "svg", "--run-until", "2000h"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("7 days"), "{}", stderr(&output));
+}
+
+#[test]
+fn asyncapi_exported_and_imported_back_gives_the_same_topics_and_kinds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let api = dir.path().join("shop.asyncapi.yaml");
+    let board = dir.path().join("back.ron");
+    let shop = sample("online-shop.ron");
+    let output = stormflow(&[
+        "export",
+        path_str(&shop),
+        "--format",
+        "asyncapi",
+        "--single",
+        "-o",
+        path_str(&api),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = stormflow(&["import", path_str(&api), "-o", path_str(&board)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let original = stormflow_core::format::load(&shop).expect("sample");
+    let back = stormflow_core::format::load(&board).expect("imported board");
+    let topics = |model: &stormflow_core::Model| -> Vec<String> {
+        model
+            .elements()
+            .filter(|e| e.kind == stormflow_core::model::ElementKind::Topic)
+            .map(|e| e.id.as_str().to_string())
+            .collect()
+    };
+    assert_eq!(topics(&back), topics(&original));
+}
+
+#[test]
+fn import_is_byte_for_byte_repeatable_and_refuses_what_is_not_a_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topology = dir.path().join("topology.txt");
+    std::fs::write(
+        &topology,
+        "Topologies:\n   Sub-topology: 0\n    Source: KSTREAM-SOURCE-0000000000 (topics: [orders])\n      --> KSTREAM-FILTER-0000000001\n    Processor: KSTREAM-FILTER-0000000001 (stores: [])\n      --> KSTREAM-SINK-0000000002\n      <-- KSTREAM-SOURCE-0000000000\n    Sink: KSTREAM-SINK-0000000002 (topic: big-orders)\n      <-- KSTREAM-FILTER-0000000001\n",
+    )
+    .expect("write");
+    let first = stormflow(&["import", path_str(&topology)]);
+    let second = stormflow(&["import", path_str(&topology)]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(first.stdout, second.stdout);
+    assert!(stdout(&first).contains("big-orders"));
+
+    let garbage = dir.path().join("notes.txt");
+    std::fs::write(&garbage, "shopping list: milk, eggs\n").expect("write");
+    let output = stormflow(&["import", path_str(&garbage)]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty());
+    assert!(!stderr(&output).contains("panicked"));
+}
+
+#[test]
+fn sweep_prints_a_row_a_variant_and_refuses_an_unknown_field() {
+    let shop = sample("online-shop.ron");
+    let output = stormflow(&[
+        "sweep",
+        path_str(&shop),
+        "--vary",
+        "shipping.instances=1,4",
+        "--seeds",
+        "1",
+        "--until",
+        "2s",
+        "--csv",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 3, "a header and two variants: {text}");
+    let output = stormflow(&["sweep", path_str(&shop), "--vary", "shipping.colour=1,2"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("shipping.colour"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_name_cannot_forge_a_line_of_check_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("forged.ron");
+    std::fs::write(
+        &path,
+        "(version: 1, name: \"x\", elements: [(id: \"c\", kind: Command, name: \"do it\\nforged.ron: error[fake] c: pwned\", pos: (x: 0, y: 0))])",
+    )
+    .expect("write");
+    let output = stormflow(&["check", path_str(&path)]);
+    let text = stdout(&output);
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("forged.ron: error[fake]")),
+        "{text}"
+    );
+    assert!(
+        text.lines().all(|l| l.starts_with(path_str(&path))),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_without_a_panic() {
+    use std::process::Stdio;
+    let shop = sample("online-shop.ron");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stormflow"))
+        .args(["export", path_str(&shop), "--format", "svg"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    assert_ne!(output.status.code(), Some(101), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

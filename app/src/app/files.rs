@@ -103,6 +103,13 @@ impl StormflowApp {
     /// Replaces the open board with a file's model. On failure nothing
     /// changes and the error (with line and column) is returned.
     pub fn open_path(&mut self, path: &Path) -> Result<(), AppError> {
+        // A sample's own file (`stormflow samples/online-shop.ron`, or File →
+        // Open on it) opens as the sample does: an untitled copy, so a
+        // reflexive Ctrl+S never overwrites it. A changed copy is a user's.
+        if let Some(sample) = untouched_sample(path) {
+            self.open_sample(sample);
+            return Ok(());
+        }
         match format::load(path) {
             Ok(model) => {
                 self.replace_document(Document::new(model, Some(path.to_path_buf())));
@@ -453,6 +460,18 @@ impl StormflowApp {
         }
         ctx.request_repaint_after(std::time::Duration::from_secs(5));
     }
+}
+
+/// The built-in sample whose file `path` is, unchanged (same name, same text).
+fn untouched_sample(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    let sample = SAMPLES.iter().find(|s| s.file == name)?;
+    let metadata = std::fs::metadata(path).ok()?;
+    if metadata.len() != sample.text.len() as u64 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    (text == sample.text).then_some(sample.file)
 }
 
 fn folder_suffix(kind: ExportKind) -> &'static str {

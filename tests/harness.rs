@@ -1,0 +1,52 @@
+//! What the UI tests share: an app on a board, a kittest harness around it,
+//! keys and commands sent the way a user's would be.
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use stormflow_app::app::StormflowApp;
+use stormflow_app::command::Command;
+use stormflow_app::document::Document;
+use stormflow_app::files::ScriptedDialogs;
+use stormflow_app::settings::Settings;
+use stormflow_core::{Model, format};
+
+/// The online-shop sample, as on disk.
+pub fn shop() -> Model {
+    format::load(&stormflow_tests::samples_dir().join("online-shop.ron")).expect("sample loads")
+}
+
+/// An app with default settings showing `model` as an untitled board.
+pub fn app_with(model: Model, dialogs: ScriptedDialogs) -> StormflowApp {
+    let mut app = StormflowApp::with(Settings::default(), Box::new(dialogs), None);
+    app.replace_document(Document::new(model, None));
+    app
+}
+
+/// A harness of `size` around `app`, at 60 frames a second, after its first frames.
+pub fn harness_sized(app: StormflowApp, size: [f32; 2]) -> Harness<'static, StormflowApp> {
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run_steps(3);
+    h
+}
+
+/// A harness of 1600x1000 around `app`.
+pub fn harness(app: StormflowApp) -> Harness<'static, StormflowApp> {
+    harness_sized(app, [1600.0, 1000.0])
+}
+
+/// A key pressed with modifiers, then a few frames.
+pub fn press(h: &mut Harness<StormflowApp>, modifiers: Modifiers, key: Key) {
+    h.key_press_modifiers(modifiers, key);
+    h.run_steps(3);
+}
+
+/// A command applied as a menu or button would, then a frame.
+pub fn apply(h: &mut Harness<StormflowApp>, command: Command) {
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(command, &ctx);
+    h.run_steps(2);
+}

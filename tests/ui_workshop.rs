@@ -1,0 +1,117 @@
+//! What a facilitator or a teacher hits in a first session: samples that
+//! are never overwritten, saving with no desktop file dialog, faults that
+//! belong to a run, the Problems shortcut and presentation mode.
+
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable;
+use stormflow_app::command::Command;
+use stormflow_app::files::ScriptedDialogs;
+use stormflow_core::model::{ElementId, Fault, FaultKind};
+
+use crate::harness::{app_with, apply, harness, press, shop};
+
+#[test]
+fn a_sample_file_opens_as_an_untitled_copy_and_ctrl_s_asks_where() {
+    let path = stormflow_tests::samples_dir().join("online-shop.ron");
+    let before = std::fs::read(&path).expect("the sample is on disk");
+    let mut app = app_with(shop(), ScriptedDialogs::default());
+    app.open_path(&path).expect("the sample opens");
+    assert_eq!(app.doc.path, None, "the sample is untitled");
+    assert_eq!(app.doc.model().name, "Online Shop");
+    let mut h = harness(app);
+    // The scripted dialog has no answer: Save asks where and is cancelled.
+    press(&mut h, Modifiers::COMMAND, Key::S);
+    assert_eq!(std::fs::read(&path).expect("still there"), before);
+    assert_eq!(h.state().doc.path, None);
+}
+
+#[test]
+fn a_changed_copy_of_a_sample_opens_as_the_users_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("online-shop.ron");
+    let mut model = shop();
+    model.name = "My Shop".into();
+    stormflow_core::format::save(&path, &model).expect("save");
+    let mut app = app_with(shop(), ScriptedDialogs::default());
+    app.open_path(&path).expect("opens");
+    assert_eq!(app.doc.path.as_deref(), Some(path.as_path()));
+}
+
+#[test]
+fn with_no_desktop_dialog_save_shows_the_in_app_dialog() {
+    let dialogs = ScriptedDialogs {
+        unavailable: true,
+        ..ScriptedDialogs::default()
+    };
+    let mut h = harness(app_with(shop(), dialogs));
+    press(&mut h, Modifiers::COMMAND, Key::S);
+    assert!(
+        matches!(
+            h.state().modal,
+            Some(stormflow_app::app::Modal::File { .. })
+        ),
+        "the in-app file dialog is open"
+    );
+    h.get_by_label_contains("Save");
+}
+
+#[test]
+fn taking_an_element_down_in_a_run_is_not_an_edit_until_kept() {
+    let mut h = harness(app_with(shop(), ScriptedDialogs::default()));
+    assert!(h.state_mut().start_run(None));
+    h.run_steps(2);
+    let fault = Fault {
+        element: ElementId::new("shipping"),
+        at_us: 1_000_000,
+        kind: FaultKind::Down { for_us: 5_000_000 },
+    };
+    apply(&mut h, Command::InjectFault(fault.clone()));
+    assert!(
+        !h.state().is_dirty(),
+        "a run's fault does not mark the file"
+    );
+    assert!(h.state().doc.model().faults.is_empty());
+    assert_eq!(h.state().doc.undo_label(), None, "no undo step");
+
+    apply(&mut h, Command::KeepRunFaults);
+    assert!(h.state().is_dirty());
+    assert_eq!(h.state().doc.model().faults, vec![fault]);
+    assert!(
+        h.state().doc.undo_label().is_some(),
+        "kept in one undo step"
+    );
+}
+
+#[test]
+fn ctrl_9_focuses_the_open_problems_panel_then_hides_it() {
+    let mut h = harness(app_with(shop(), ScriptedDialogs::default()));
+    assert!(h.state().settings.show_problems, "open by default");
+    press(&mut h, Modifiers::COMMAND, Key::Num9);
+    assert!(
+        h.state().settings.show_problems,
+        "the first press focuses it"
+    );
+    press(&mut h, Modifiers::COMMAND, Key::Num9);
+    assert!(
+        !h.state().settings.show_problems,
+        "the second press hides it"
+    );
+    press(&mut h, Modifiers::COMMAND, Key::Num9);
+    assert!(
+        h.state().settings.show_problems,
+        "and the third opens it again"
+    );
+}
+
+#[test]
+fn f11_presents_the_board_alone_and_escape_leaves() {
+    let mut h = harness(app_with(shop(), ScriptedDialogs::default()));
+    assert!(h.query_by_label("Palette").is_some());
+    press(&mut h, Modifiers::NONE, Key::F11);
+    assert!(h.state().presenting);
+    assert!(h.query_by_label("Palette").is_none(), "panels are hidden");
+    assert!(h.query_by_label("File").is_none(), "the menu bar is hidden");
+    press(&mut h, Modifiers::NONE, Key::Escape);
+    assert!(!h.state().presenting);
+    assert!(h.query_by_label("File").is_some());
+}

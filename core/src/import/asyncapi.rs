@@ -16,6 +16,7 @@
 //! read by [`roundtrip`] instead: it gives the board's ids, kinds and flows back.
 
 mod lower;
+mod names;
 mod refs;
 mod roundtrip;
 
@@ -361,7 +362,7 @@ fn message(
         .or_else(|| resolved.ref_name.clone())
         .or_else(|| field("messageId"))
         .unwrap_or_else(|| fallback.to_string());
-    let name = field("title").unwrap_or_else(|| key.clone());
+    let name = field("title").unwrap_or_else(|| names::readable(&key));
     let mut notes: Vec<String> = ["summary", "description"]
         .into_iter()
         .filter_map(field)
@@ -405,7 +406,7 @@ fn unresolved(system: &mut System, at: &At) -> Option<String> {
     system.note_message(
         &key,
         MessageInfo {
-            name: key.clone(),
+            name: names::readable(&key),
             notes: vec![format!("Its definition ({reference}) could not be read.")],
             query: false,
         },

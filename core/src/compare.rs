@@ -381,12 +381,15 @@ pub fn table(figures: &[Figures], outage: bool, state: RunState) -> Vec<Row> {
         row("queued during the outage", &|f| {
             f.queued_during_outage.to_string()
         }),
-        row("recovery after the outage", &|f| match (outage, f.recovery_us) {
-            (false, _) => "-".into(),
-            (true, Some(us)) => d(us),
-            (true, None) if state == RunState::Running => "not yet".into(),
-            (true, None) => "not recovered".into(),
-        }),
+        row(
+            "recovery after the outage",
+            &|f| match (outage, f.recovery_us) {
+                (false, _) => "-".into(),
+                (true, Some(us)) => d(us),
+                (true, None) if state == RunState::Running => "not yet".into(),
+                (true, None) => "not recovered".into(),
+            },
+        ),
         row("messages", &|f| f.messages.to_string()),
         row("consistency window p99", &|f| {
             f.consistency_window_p99_us

@@ -16,8 +16,7 @@ fn is_bidi_control(c: char) -> bool {
 /// `max_chars` with `…` at the end.
 pub fn one_line_max(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    let mut shown = 0;
-    for c in text.chars() {
+    for (shown, c) in text.chars().enumerate() {
         if shown >= max_chars {
             out.push('…');
             break;
@@ -31,7 +30,6 @@ pub fn one_line_max(text: &str, max_chars: usize) -> String {
             }
             c => out.push(c),
         }
-        shown += 1;
     }
     out
 }

@@ -87,7 +87,10 @@ pub(super) fn fmt_files(
             match super::write_file(path, canonical.as_bytes()) {
                 Ok(()) => console.out(format_args!("{file}: rewritten")),
                 Err(error) => {
-                    console.err(format_args!("{file}: error: {}", one_line(&format!("{error:#}"))));
+                    console.err(format_args!(
+                        "{file}: error: {}",
+                        one_line(&format!("{error:#}"))
+                    ));
                     status = ExitCode::from(2);
                 }
             }

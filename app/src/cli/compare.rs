@@ -84,7 +84,15 @@ pub(super) fn compare(console: &mut Console, args: &CompareArgs) -> anyhow::Resu
     }
     if args.live {
         let (file, model) = &columns[0];
-        let outcome = match run_live(console, model, &args.target, seed, Some(until), args.fault.as_ref(), 1.0)? {
+        let outcome = match run_live(
+            console,
+            model,
+            &args.target,
+            seed,
+            Some(until),
+            args.fault.as_ref(),
+            1.0,
+        )? {
             Ok(outcome) => outcome,
             Err(code) => return Ok(code),
         };

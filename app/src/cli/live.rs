@@ -207,7 +207,15 @@ pub(super) fn live(console: &mut Console, args: &LiveArgs) -> anyhow::Result<Exi
         return Ok(ExitCode::from(2));
     }
     let seed = args.seed.unwrap_or(model.run.seed);
-    let result = match run_live(console, &model, &args.target, seed, args.until, None, args.speed)? {
+    let result = match run_live(
+        console,
+        &model,
+        &args.target,
+        seed,
+        args.until,
+        None,
+        args.speed,
+    )? {
         Ok(result) => result,
         Err(code) => return Ok(code),
     };

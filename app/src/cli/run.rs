@@ -58,8 +58,13 @@ pub(super) fn run(console: &mut Console, args: &RunArgs) -> anyhow::Result<ExitC
     let mut sim = match Sim::new(&model, &options) {
         Ok(sim) => sim,
         Err(error) => {
-            console.err(format_args!("{file}: cannot run: {}", one_line(&error.to_string())));
-            console.err(format_args!("(`stormflow check {file}` lists every problem)"));
+            console.err(format_args!(
+                "{file}: cannot run: {}",
+                one_line(&error.to_string())
+            ));
+            console.err(format_args!(
+                "(`stormflow check {file}` lists every problem)"
+            ));
             return Ok(ExitCode::from(1));
         }
     };

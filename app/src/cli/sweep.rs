@@ -91,8 +91,12 @@ pub(super) fn sweep(console: &mut Console, args: &SweepArgs) -> anyhow::Result<E
         let _ = ctrlc::set_handler(move || progress.cancel());
     }
     let worker = {
-        let (model, axes, options, progress) =
-            (model.clone(), axes.clone(), options.clone(), Arc::clone(&progress));
+        let (model, axes, options, progress) = (
+            model.clone(),
+            axes.clone(),
+            options.clone(),
+            Arc::clone(&progress),
+        );
         std::thread::spawn(move || run_sweep(&model, &axes, &options, &progress))
     };
     let bar = ProgressBar::new(0);

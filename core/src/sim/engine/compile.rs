@@ -72,10 +72,12 @@ impl Sim {
         } else {
             (trace_limit, expected_messages)
         };
-        let mut series = Series::default();
-        series.queue_depth = vec![Vec::new(); nodes.len()];
-        series.lag = vec![Vec::new(); subs.len()];
-        series.consistency_p99 = vec![Vec::new(); nodes.len()];
+        let series = Series {
+            queue_depth: vec![Vec::new(); nodes.len()],
+            lag: vec![Vec::new(); subs.len()],
+            consistency_p99: vec![Vec::new(); nodes.len()],
+            ..Series::default()
+        };
         let mut sim = Sim {
             seed,
             now: 0,

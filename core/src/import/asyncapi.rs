@@ -11,9 +11,14 @@
 //! So a sending application sends at its own rate (a workload, listed in the
 //! board's notes as an assumption), and what it receives it consumes; no
 //! reaction chain is invented. A request with a reply is a synchronous call.
+//!
+//! A document a Stormflow export wrote (its `x-stormflow-*` extensions) is
+//! read by [`roundtrip`] instead: it gives the board's ids, kinds and flows back.
 
 mod lower;
+mod names;
 mod refs;
+mod roundtrip;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -179,10 +184,16 @@ pub(crate) fn import(
         refs.add(doc);
     }
     let mut system = System::default();
+    let mut exported = roundtrip::Exported::default();
     for (label, doc) in &docs {
-        read_document(&mut system, &mut refs, draft, doc, label)?;
+        if roundtrip::is_export(&doc.root) {
+            roundtrip::read(&mut exported, &mut refs, draft, doc, label)?;
+        } else {
+            read_document(&mut system, &mut refs, draft, doc, label)?;
+        }
     }
     lower::lower(system, draft);
+    exported.lower(draft);
     Ok(())
 }
 
@@ -252,7 +263,25 @@ fn read_document(
     let (major, _, _) = version_of(doc)?;
     let root = At::root(doc);
     let info = root.child("info");
-    let title = match info.str("title").map(str::trim) {
+    let title = title_of(draft, doc, &info, label);
+    draft.source(label, &title);
+    let app = system.apps.entry(title.clone()).or_default();
+    if let Some(description) = info.str("description").map(clip).filter(|d| !d.is_empty())
+        && !app.notes.contains(&description)
+    {
+        app.notes.push(description);
+    }
+    if major == 2 {
+        read_v2(system, refs, draft, &root, &title);
+    } else {
+        read_v3(system, refs, draft, &root, &title);
+    }
+    Ok(())
+}
+
+/// A document's `info.title`, or (with a warning) its file's name.
+fn title_of(draft: &mut Draft, doc: &Doc, info: &At, label: &str) -> String {
+    match info.str("title").map(str::trim) {
         Some(title) if !title.is_empty() => title.to_string(),
         _ => {
             let fallback = label
@@ -271,20 +300,7 @@ fn read_document(
             );
             fallback
         }
-    };
-    draft.source(label, &title);
-    let app = system.apps.entry(title.clone()).or_default();
-    if let Some(description) = info.str("description").map(clip).filter(|d| !d.is_empty())
-        && !app.notes.contains(&description)
-    {
-        app.notes.push(description);
     }
-    if major == 2 {
-        read_v2(system, refs, draft, &root, &title);
-    } else {
-        read_v3(system, refs, draft, &root, &title);
-    }
-    Ok(())
 }
 
 /// Topic notes and Kafka partitions of a channel.
@@ -346,7 +362,7 @@ fn message(
         .or_else(|| resolved.ref_name.clone())
         .or_else(|| field("messageId"))
         .unwrap_or_else(|| fallback.to_string());
-    let name = field("title").unwrap_or_else(|| key.clone());
+    let name = field("title").unwrap_or_else(|| names::readable(&key));
     let mut notes: Vec<String> = ["summary", "description"]
         .into_iter()
         .filter_map(field)
@@ -390,7 +406,7 @@ fn unresolved(system: &mut System, at: &At) -> Option<String> {
     system.note_message(
         &key,
         MessageInfo {
-            name: key.clone(),
+            name: names::readable(&key),
             notes: vec![format!("Its definition ({reference}) could not be read.")],
             query: false,
         },

@@ -43,6 +43,9 @@ pub(crate) struct Node {
     pub name: String,
     /// The text its id is made from (kept when the name is made readable).
     pub id_hint: String,
+    /// The id the input gives it (a Stormflow export's `x-stormflow-id`),
+    /// kept as it is unless another sticky earlier in key order claims it.
+    pub exact_id: Option<ElementId>,
     /// Lines of notes, each kept once.
     pub notes: Vec<String>,
     /// Load it generates.
@@ -70,6 +73,9 @@ impl Node {
 pub(crate) struct Draft {
     nodes: BTreeMap<Key, Node>,
     flows: BTreeSet<(Key, Key, FlowKind)>,
+    /// The `on` filters the input states for its flows (a Stormflow
+    /// export's `x-stormflow-flow`), by flow; other flows get the default.
+    stated_on: BTreeMap<(Key, Key, FlowKind), Vec<Key>>,
     assumptions: Vec<String>,
     sources: Vec<(String, String)>,
     warnings: Vec<ImportWarning>,
@@ -83,6 +89,7 @@ impl Draft {
             kind: key.0,
             name: name.to_string(),
             id_hint: name.to_string(),
+            exact_id: None,
             notes: Vec::new(),
             workload: None,
             service: None,
@@ -99,6 +106,14 @@ impl Draft {
     /// Adds a flow (once).
     pub(crate) fn flow(&mut self, from: &Key, to: &Key, kind: FlowKind) {
         self.flows.insert((from.clone(), to.clone(), kind));
+    }
+
+    /// Adds a flow (once) with the `on` filter the input states for it; the
+    /// first statement of a flow wins.
+    pub(crate) fn stated_flow(&mut self, from: &Key, to: &Key, kind: FlowKind, on: Vec<Key>) {
+        let flow = (from.clone(), to.clone(), kind);
+        self.flows.insert(flow.clone());
+        self.stated_on.entry(flow).or_insert(on);
     }
 
     /// Records a default assumed where the sources say nothing.
@@ -169,8 +184,10 @@ impl Draft {
             .iter()
             .filter(|(a, b, k)| {
                 a.0 == ElementKind::Event
-                    && (*k == FlowKind::ConsumedBy
-                        || (*k == FlowKind::PublishedTo && consumed.contains(b)))
+                    && (matches!(
+                        k,
+                        FlowKind::ConsumedBy | FlowKind::Updates | FlowKind::Webhook
+                    ) || (*k == FlowKind::PublishedTo && consumed.contains(b)))
             })
             .map(|(a, _, _)| a.clone())
             .collect();
@@ -185,18 +202,24 @@ impl Draft {
             .filter(|key| matches!(key.0, ElementKind::Command | ElementKind::Query))
             .cloned()
             .collect();
-        let handled = self.ends(&[FlowKind::HandledBy], true);
-        let asked = self.ends(&[FlowKind::Call, FlowKind::Issues], false);
+        let handled = self.ends(&[FlowKind::HandledBy, FlowKind::Reads], true);
+        let asked = self.ends(
+            &[FlowKind::Call, FlowKind::Issues, FlowKind::Triggers],
+            false,
+        );
         let unhandled: Vec<Key> = requests
             .iter()
             .filter(|r| !handled.contains(*r))
             .cloned()
             .collect();
-        let unasked: Vec<Key> = requests
+        // A Stormflow export leaves its actors out: the requests they made
+        // come back from one stand-in actor instead of an outside system.
+        let (people_ask, unasked): (Vec<Key>, Vec<Key>) = requests
             .iter()
             .filter(|r| !asked.contains(*r))
             .cloned()
-            .collect();
+            .partition(|r| self.nodes.get(r).is_some_and(|n| n.exact_id.is_some()));
+        self.stand_in_actors(people_ask);
 
         let sent = orphans.len() + unasked.len();
         if sent > 0 {
@@ -226,7 +249,12 @@ impl Draft {
         let receiving = self.flows.iter().any(|(_, _, k)| {
             matches!(
                 k,
-                FlowKind::ConsumedBy | FlowKind::HandledBy | FlowKind::Webhook
+                FlowKind::ConsumedBy
+                    | FlowKind::HandledBy
+                    | FlowKind::Webhook
+                    | FlowKind::Updates
+                    | FlowKind::Reads
+                    | FlowKind::Call
             )
         });
         if !receiving && unhandled.is_empty() {
@@ -269,31 +297,81 @@ impl Draft {
         }
     }
 
-    /// Ids for every key: the slug of its id hint; where several keys share a
-    /// slug, the first (in key order) keeps it and the others get the kind, or
-    /// a number, appended.
+    /// An actor issuing `requests`, which a Stormflow export's documents
+    /// describe but whose issuers, people, AsyncAPI leaves out.
+    fn stand_in_actors(&mut self, requests: Vec<Key>) {
+        if requests.is_empty() {
+            return;
+        }
+        let count = requests.len();
+        let rate = (DEFAULT_RATE_PER_SEC * count as f64).min(OUTSIDE_MAX_RATE_PER_SEC);
+        let actors: Key = (ElementKind::Actor, "outside actors".into());
+        let node = self.node(&actors, "Outside Actors");
+        node.note(
+            "Stands for the people (actors) of the exported board, whom AsyncAPI does not \
+             describe: they issue the commands and queries nothing in the documents sends.",
+        );
+        node.workload = Some(Workload {
+            arrival: Arrival::Poisson { per_sec: rate },
+            ..Workload::default()
+        });
+        self.assume(format!(
+            "Outside Actors issue {rate} requests/s (Poisson, 100 keys), spread evenly over the \
+             {count} commands and queries nothing in the documents sends."
+        ));
+        for request in requests {
+            self.flow(&actors, &request, FlowKind::Issues);
+        }
+    }
+
+    /// Ids for every key. A sticky whose input gives its id (a Stormflow
+    /// export) keeps it, unless a sticky earlier in key order has it. The
+    /// others get the slug of their id hint; where several share a slug, or
+    /// the slug is a kept id, the first (in key order) keeps it and the
+    /// others get the kind, or a number, appended.
     fn allocate_ids(&self) -> BTreeMap<Key, ElementId> {
+        let mut ids = BTreeMap::new();
+        let mut kept: BTreeSet<String> = BTreeSet::new();
+        for (key, node) in &self.nodes {
+            if let Some(id) = &node.exact_id
+                && id.validate().is_ok()
+                && kept.insert(id.0.clone())
+            {
+                ids.insert(key.clone(), id.clone());
+            }
+        }
         let mut groups: BTreeMap<String, Vec<&Key>> = BTreeMap::new();
         for (key, node) in &self.nodes {
+            if ids.contains_key(key) {
+                continue;
+            }
             let mut base = ElementId::slug(&node.id_hint).0;
             if base.is_empty() {
                 base = ElementId::slug(key.0.label()).0;
             }
             groups.entry(base).or_default().push(key);
         }
-        let mut used: BTreeSet<String> = groups.keys().cloned().collect();
-        let mut ids = BTreeMap::new();
+        let mut used: BTreeSet<String> = groups.keys().cloned().chain(kept.clone()).collect();
         for (base, keys) in &groups {
-            let Some((first, rest)) = keys.split_first() else {
-                continue;
+            // The kind that may use the bare slug: the first key's, unless
+            // the slug is an id kept as given.
+            let owner = match keys.first() {
+                Some(first) if !kept.contains(base) => {
+                    ids.insert((*first).clone(), ElementId::new(base.clone()));
+                    Some(first.0)
+                }
+                _ => None,
             };
-            ids.insert((*first).clone(), ElementId::new(base.clone()));
+            let rest = if owner.is_some() {
+                &keys[1..]
+            } else {
+                &keys[..]
+            };
             for key in rest {
-                let kind_word = ElementId::slug(key.0.label()).0;
-                let stem = if key.0 == first.0 {
+                let stem = if Some(key.0) == owner {
                     String::new()
                 } else {
-                    kind_word
+                    ElementId::slug(key.0.label()).0
                 };
                 let candidate = (1u64..)
                     .map(|n| match (stem.is_empty(), n) {
@@ -416,12 +494,22 @@ impl Draft {
                 continue;
             };
             let mut flow = Flow::new(from_id.0.clone(), to_id.0, *kind);
-            let sends = matches!(kind, FlowKind::Emits | FlowKind::Call);
-            let own_arrivals = sends
-                && receivers.contains(from)
-                && self.nodes.get(from).is_some_and(|n| n.workload.is_some());
-            if own_arrivals {
-                flow.on = vec![from_id];
+            let has_workload = self.nodes.get(from).is_some_and(|n| n.workload.is_some());
+            if let Some(stated) = self.stated_on.get(&(from.clone(), to.clone(), *kind)) {
+                // As the input says; naming the source itself needs the
+                // workload that only a sending external system gets here.
+                if matches!(kind, FlowKind::Emits | FlowKind::Triggers | FlowKind::Call) {
+                    flow.on = stated
+                        .iter()
+                        .filter(|key| has_workload || *key != from)
+                        .filter_map(id_of)
+                        .collect();
+                }
+            } else {
+                let sends = matches!(kind, FlowKind::Emits | FlowKind::Call);
+                if sends && receivers.contains(from) && has_workload {
+                    flow.on = vec![from_id];
+                }
             }
             model
                 .connect(flow)
@@ -527,6 +615,53 @@ mod tests {
         for id in draft.allocate_ids().values() {
             assert!(id.validate().is_ok(), "{id}");
         }
+    }
+
+    #[test]
+    fn a_given_id_is_kept_and_a_slug_clashing_with_it_gets_its_kind() {
+        let mut draft = Draft::default();
+        draft
+            .node(&key(ElementKind::Topic, "orders"), "orders")
+            .exact_id = Some(ElementId::new("orders"));
+        draft.node(&key(ElementKind::Event, "Orders"), "Orders");
+        draft.node(&key(ElementKind::Event, "Orders!"), "Orders!");
+        // A second claim on a given id falls back to its slug.
+        draft.node(&key(ElementKind::Topic, "x"), "x").exact_id = Some(ElementId::new("orders"));
+        let ids = draft.allocate_ids();
+        let id = |kind, text| ids[&key(kind, text)].to_string();
+        assert_eq!(id(ElementKind::Topic, "orders"), "orders");
+        assert_eq!(id(ElementKind::Event, "Orders"), "orders-domain-event");
+        assert_eq!(id(ElementKind::Event, "Orders!"), "orders-domain-event-2");
+        assert_eq!(id(ElementKind::Topic, "x"), "x");
+    }
+
+    #[test]
+    fn a_stated_on_filter_is_kept_and_names_the_source_only_with_a_workload() {
+        let mut draft = Draft::default();
+        let app = key(ElementKind::Aggregate, "app");
+        let command = key(ElementKind::Command, "do");
+        let event = key(ElementKind::Event, "done");
+        let topic = key(ElementKind::Topic, "t");
+        for (k, name) in [(&app, "App"), (&command, "Do It"), (&event, "Done")] {
+            draft.node(k, name);
+        }
+        draft.node(&topic, "t");
+        draft.flow(&command, &app, FlowKind::HandledBy);
+        draft.flow(&event, &topic, FlowKind::PublishedTo);
+        draft.flow(&topic, &app, FlowKind::ConsumedBy);
+        draft.stated_flow(
+            &app,
+            &event,
+            FlowKind::Emits,
+            vec![command.clone(), app.clone()],
+        );
+        let model = draft.finish().expect("finishes").model;
+        let emits = model
+            .flows()
+            .find(|f| f.kind == FlowKind::Emits)
+            .expect("emits");
+        let on: Vec<&str> = emits.on.iter().map(ElementId::as_str).collect();
+        assert_eq!(on, ["do-it"]);
     }
 
     #[test]

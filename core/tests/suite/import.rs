@@ -320,9 +320,13 @@ fn pasted_text_reports_relative_references_it_cannot_follow() {
         "{:?}",
         imported.warnings
     );
-    // The message keeps the name its reference gives it.
+    // The message keeps the name its reference gives it, made readable.
+    assert_eq!(
+        element(&imported.model, "order-placed").name,
+        "Order Placed"
+    );
     assert!(
-        imported.model.contains(&id("orderplaced")),
+        imported.model.contains(&id("order-placed")),
         "{:?}",
         imported.model.ids().collect::<Vec<_>>()
     );
@@ -631,10 +635,18 @@ fn the_corpus_social_media_folder_is_one_system_of_five_services() {
             "{channel}"
         );
     }
-    assert!(has_flow(model, "website-backend", "commentliked", F::Emits));
+    // The message `commentLiked` reads "Comment Liked" and has the id
+    // `comment-liked`, so the topic `comment/liked` gets its kind appended.
+    assert_eq!(element(model, "comment-liked").name, "Comment Liked");
+    assert!(has_flow(
+        model,
+        "website-backend",
+        "comment-liked",
+        F::Emits
+    ));
     for consumer in ["comments-service", "notifications-service", "public-api"] {
         assert!(
-            has_flow(model, "comment-liked", consumer, F::ConsumedBy),
+            has_flow(model, "comment-liked-topic", consumer, F::ConsumedBy),
             "{consumer}"
         );
     }

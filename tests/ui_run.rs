@@ -255,12 +255,6 @@ fn taking_billing_down_grows_its_lag_and_it_recovers_after() {
         Some(1),
         "scheduled in the run"
     );
-    h.run_steps(3);
-    assert_eq!(
-        h.state().doc.model().faults.len(),
-        1,
-        "recorded in the model's fault schedule"
-    );
     run_to(&mut h, 8);
     let during = lag(&h);
     assert!(

@@ -7,8 +7,14 @@ use std::cmp::Ordering;
 use std::ops::Range;
 
 /// Compares names as people read them: digits as numbers, so `step-2`
-/// comes before `step-10`; letters ignoring case first.
+/// comes before `step-10`; letters ignoring case, and case only between
+/// names otherwise equal.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    natural_walk(a, b, true).then_with(|| natural_walk(a, b, false))
+}
+
+/// [`natural_cmp`] in one pass, letters folded to lower case or not.
+fn natural_walk(a: &str, b: &str, fold_case: bool) -> Ordering {
     let (mut a, mut b) = (a, b);
     loop {
         match (a.is_empty(), b.is_empty()) {
@@ -34,9 +40,11 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
             };
             a = &a[ca.len_utf8()..];
             b = &b[cb.len_utf8()..];
-            ca.to_lowercase()
-                .cmp(cb.to_lowercase())
-                .then_with(|| ca.cmp(&cb))
+            if fold_case {
+                ca.to_lowercase().cmp(cb.to_lowercase())
+            } else {
+                ca.cmp(&cb)
+            }
         };
         if order != Ordering::Equal {
             return order;

@@ -25,6 +25,11 @@ pub fn dock_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
     // Selectable text would take the click meant for a table row.
     ui.style_mut().interaction.selectable_labels = false;
     chrome.room = (ui.max_rect().bottom() - chrome.toolbar_bottom).max(0.0);
+    // The timeline and the panels' margins sit between the board and the
+    // dock: what the board keeps is the room less the dock and these.
+    if let Some(timeline_top) = chrome.timeline_top {
+        chrome.between = Some((ui.max_rect().top() - timeline_top).max(0.0));
+    }
     // The app's panel edge above the dock dragged: follow it.
     let available = ui.available_height();
     if ctx.dragged_id().is_some()
@@ -123,9 +128,9 @@ fn tabs_ui(ui: &mut Ui, run: &mut RunView, chrome: &mut RunChrome) -> Vec<Comman
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let (text, hover) = if chrome.dock_open {
-                    ("Hide ⏷", "Hide the dock's content and give the board the room (the tabs stay)")
+                    ("Hide dock", "Hide the dock's content and give the board the room (the tabs stay)")
                 } else {
-                    ("Show ⏶", "Show the dock's content again")
+                    ("Show dock", "Show the dock's content again")
                 };
                 if ui.button(text).on_hover_text(hover).clicked() {
                     chrome.dock_open = !chrome.dock_open;

@@ -22,6 +22,10 @@ pub const DOCK_MIN_HEIGHT: f32 = 110.0;
 /// The height of the dock's tab strip, all a closed dock shows (points).
 pub const DOCK_TABS_HEIGHT: f32 = 24.0;
 
+/// The height between the board and the dock's content before it is
+/// measured: the timeline and the panels' margins (points).
+const BETWEEN_ESTIMATE: f32 = 50.0;
+
 /// What the plots show of virtual time.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PlotWindow {
@@ -83,6 +87,11 @@ pub struct RunChrome {
     pub room: f32,
     /// The timeline's content height, measured last frame.
     pub timeline_drawn: Option<f32>,
+    /// Where the timeline's content starts (screen y), measured last frame.
+    pub timeline_top: Option<f32>,
+    /// The height between the board and the dock's content: the timeline
+    /// with its panel's margins and the dock's (points), measured.
+    pub between: Option<f32>,
     /// What the plots show of virtual time.
     pub window: PlotWindow,
     /// Widths of the toolbar's groups, measured when last shown (points):
@@ -101,6 +110,8 @@ impl Default for RunChrome {
             toolbar_bottom: 0.0,
             room: 0.0,
             timeline_drawn: None,
+            timeline_top: None,
+            between: None,
             window: PlotWindow::default(),
             // Estimates until measured: the first frame decides with these.
             toolbar_widths: [520.0, 120.0, 215.0, 120.0, 390.0],
@@ -130,7 +141,7 @@ impl RunChrome {
     /// height between the toolbar and the dock's bottom (board, timeline
     /// and dock together).
     pub fn dock_height_for(&self, room: f32, tab: DockTab) -> f32 {
-        let timeline = self.timeline_drawn.unwrap_or(44.0);
+        let timeline = self.between.unwrap_or(BETWEEN_ESTIMATE);
         let limits = DockLimits::of(room, timeline);
         if !self.dock_open {
             return DOCK_TABS_HEIGHT;
@@ -150,7 +161,7 @@ impl RunChrome {
     pub fn drag_dock_edge(&mut self, delta_y: f32, room: f32, tab: DockTab) {
         let current = self.dock_height_for(room, tab);
         let target = current - delta_y;
-        let limits = DockLimits::of(room, self.timeline_drawn.unwrap_or(44.0));
+        let limits = DockLimits::of(room, self.between.unwrap_or(BETWEEN_ESTIMATE));
         if !self.dock_open {
             if target > DOCK_TABS_HEIGHT + 12.0 {
                 self.dock_open = true;
@@ -251,7 +262,7 @@ mod tests {
         chrome.trace_wanted = 5_000.0;
         assert_eq!(
             chrome.dock_height_for(room, DockTab::Trace),
-            DockLimits::of(room, 44.0).max
+            DockLimits::of(room, BETWEEN_ESTIMATE).max
         );
     }
 

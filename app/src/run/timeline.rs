@@ -88,6 +88,7 @@ pub fn timeline_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
         commands.push(Command::RunSeek(t));
     }
     chrome.timeline_drawn = Some(height);
+    chrome.timeline_top = Some(rect.top());
     chrome.store(ui.ctx());
     commands
 }

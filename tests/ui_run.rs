@@ -403,12 +403,14 @@ fn at_800x600_the_toolbar_keeps_one_row_and_the_board_keeps_its_share() {
     let stop = h.get_by_label("■ Stop").rect();
     let reset = h.get_by_label("⟲ Reset").rect();
     assert!(
-        (stop.center().y - reset.center().y).abs() < 2.0 && (more.center().y - stop.center().y).abs() < 2.0,
+        (stop.center().y - reset.center().y).abs() < 2.0
+            && (more.center().y - stop.center().y).abs() < 2.0,
         "one row: reset {reset:?}, more {more:?}, stop {stop:?}"
     );
     assert!(stop.right() <= 800.0 && more.right() < stop.left());
     let board = |h: &Harness<StormflowApp>| {
-        h.get_by_label("Resize the run panels").rect().top() - h.get_by_label("■ Stop").rect().bottom()
+        h.get_by_label("Resize the run panels").rect().top()
+            - h.get_by_label("■ Stop").rect().bottom()
     };
     let start = board(&h);
     assert!(start > 0.4 * 520.0, "the board starts with room: {start}");
@@ -416,11 +418,19 @@ fn at_800x600_the_toolbar_keeps_one_row_and_the_board_keeps_its_share() {
     let grip = h.get_by_label("Resize the run panels").rect().center();
     drag(&mut h, grip, Pos2::new(grip.x, 20.0));
     assert!(board(&h) < start - 20.0, "the dock grew: {}", board(&h));
-    assert!(board(&h) >= 0.4 * 500.0, "the board keeps its share: {}", board(&h));
+    assert!(
+        board(&h) >= 0.4 * 500.0,
+        "the board keeps its share: {}",
+        board(&h)
+    );
     // Hiding the dock's content gives the board the room; the tabs stay.
     h.get_by_label("Hide dock").click();
     h.run_steps(4);
-    assert!(board(&h) > 0.7 * 520.0, "the board takes the room: {}", board(&h));
+    assert!(
+        board(&h) > 0.7 * 520.0,
+        "the board takes the room: {}",
+        board(&h)
+    );
     h.get_by_label("Show dock").click();
     h.run_steps(4);
     assert!(h.query_by_label("Hide dock").is_some(), "shown again");
@@ -438,16 +448,23 @@ fn play_stops_at_the_horizon_and_says_so() {
     );
     apply(&mut h, Command::RunPlay);
     wait_until(&mut h, "the run to end", |app| {
-        app.run.as_ref().is_some_and(|r| !r.running && r.now() > 1_000)
+        app.run
+            .as_ref()
+            .is_some_and(|r| !r.running && r.now() > 1_000)
     });
     h.run_steps(3);
     assert_eq!(h.state().run.as_ref().map(|r| r.now()), Some(2_000_000));
     assert!(
-        h.query_by_label_contains("The run reached its horizon").is_some(),
+        h.query_by_label_contains("The run reached its horizon")
+            .is_some(),
         "the banner says why the run stopped"
     );
     run_to(&mut h, 3);
-    assert_eq!(h.state().run.as_ref().map(|r| r.now()), Some(3_000_000), "Run until goes past it");
+    assert_eq!(
+        h.state().run.as_ref().map(|r| r.now()),
+        Some(3_000_000),
+        "Run until goes past it"
+    );
 }
 
 #[test]
@@ -503,13 +520,17 @@ fn a_run_the_engine_stops_shows_why_and_stays_responsive() {
     );
     apply(&mut h, Command::RunPlay);
     wait_until(&mut h, "the engine to stop the run", |app| {
-        app.run.as_ref().is_some_and(|r| r.stopped.is_some() && !r.running)
+        app.run
+            .as_ref()
+            .is_some_and(|r| r.stopped.is_some() && !r.running)
     });
     h.run_steps(3);
     assert!(h.query_by_label_contains("Stopped by the engine").is_some());
     apply(&mut h, Command::RunSeek(0));
     wait_until(&mut h, "the replay to time 0", |app| {
-        app.run.as_ref().is_some_and(|r| r.now() == 0 && r.stopped.is_none())
+        app.run
+            .as_ref()
+            .is_some_and(|r| r.now() == 0 && r.stopped.is_none())
     });
     h.run_steps(3);
     assert!(h.query_by_label_contains("Stopped by the engine").is_none());
@@ -517,7 +538,8 @@ fn a_run_the_engine_stops_shows_why_and_stays_responsive() {
 
 #[test]
 fn the_big_picture_says_there_is_nothing_to_simulate() {
-    let model = format::load(&stormflow_tests::samples_dir().join("big-picture.ron")).expect("loads");
+    let model =
+        format::load(&stormflow_tests::samples_dir().join("big-picture.ron")).expect("loads");
     let mut h = harness_with(ScriptedDialogs::default(), model, [1600.0, 1000.0]);
     apply(&mut h, Command::RunStep);
     h.run_steps(3);
@@ -537,21 +559,39 @@ fn adding_a_workload_from_the_run_view_restarts_the_run_with_traffic() {
     apply(&mut h, Command::RunStep);
     h.run_steps(3);
     let customer = stormflow_core::ElementId::from("customer");
-    let name = h.state().doc.model().element(&customer).expect("in the sample").name.clone();
+    let name = h
+        .state()
+        .doc
+        .model()
+        .element(&customer)
+        .expect("in the sample")
+        .name
+        .clone();
     h.get_all_by_label(&format!("Add a workload to {name}"))
         .next()
         .expect("offered")
         .click();
     h.run_steps(3);
     assert!(
-        h.state().doc.model().element(&customer).is_some_and(|e| e.workload.is_some()),
+        h.state()
+            .doc
+            .model()
+            .element(&customer)
+            .is_some_and(|e| e.workload.is_some()),
         "the workload was added"
     );
-    assert!(h.state().run.as_ref().is_some_and(|r| r.running), "and the run goes on");
+    assert!(
+        h.state().run.as_ref().is_some_and(|r| r.running),
+        "and the run goes on"
+    );
     apply(&mut h, Command::RunStop);
     apply(&mut h, Command::Undo);
     assert!(
-        h.state().doc.model().element(&customer).is_some_and(|e| e.workload.is_none()),
+        h.state()
+            .doc
+            .model()
+            .element(&customer)
+            .is_some_and(|e| e.workload.is_none()),
         "one undo step takes it back"
     );
 }

@@ -39,7 +39,9 @@ pub fn dock_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
         chrome.drag_dock_edge(drawn - available, chrome.room, run.tab);
     }
     let height = chrome.dock_height_for(chrome.room, run.tab);
-    if chrome.dock_drawn.is_some_and(|drawn| (drawn - height).abs() > 0.5)
+    if chrome
+        .dock_drawn
+        .is_some_and(|drawn| (drawn - height).abs() > 0.5)
         || (available - height).abs() > 0.5
     {
         // The panel follows the content a frame later.
@@ -123,12 +125,18 @@ fn tabs_ui(ui: &mut Ui, run: &mut RunView, chrome: &mut RunChrome) -> Vec<Comman
             if let Some(at) = run.snapshot.trace_truncated_at {
                 ui.colored_label(
                     Color32::from_rgb(0xF5, 0x9E, 0x0B),
-                    format!("trace truncated at {}", crate::cli::plural(at as usize, "message")),
+                    format!(
+                        "trace truncated at {}",
+                        crate::cli::plural(at as usize, "message")
+                    ),
                 );
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let (text, hover) = if chrome.dock_open {
-                    ("Hide dock", "Hide the dock's content and give the board the room (the tabs stay)")
+                    (
+                        "Hide dock",
+                        "Hide the dock's content and give the board the room (the tabs stay)",
+                    )
                 } else {
                     ("Show dock", "Show the dock's content again")
                 };

@@ -113,7 +113,9 @@ fn offers_ui(ui: &mut Ui, run: &RunView, idle: &Idle) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.horizontal_wrapped(|ui| {
         for id in idle.offers.iter().take(MAX_OFFERS) {
-            let name = run.index(id).map_or_else(|| id.to_string(), |i| run.name(i));
+            let name = run
+                .index(id)
+                .map_or_else(|| id.to_string(), |i| run.name(i));
             if ui
                 .button(format!("Add a workload to {name}"))
                 .on_hover_text(
@@ -127,8 +129,11 @@ fn offers_ui(ui: &mut Ui, run: &RunView, idle: &Idle) -> Vec<Command> {
         }
         if idle.offers.len() > MAX_OFFERS {
             ui.label(
-                RichText::new(format!("and {} more in the inspector", idle.offers.len() - MAX_OFFERS))
-                    .weak(),
+                RichText::new(format!(
+                    "and {} more in the inspector",
+                    idle.offers.len() - MAX_OFFERS
+                ))
+                .weak(),
             );
         }
     });
@@ -187,8 +192,15 @@ mod tests {
     #[test]
     fn the_big_picture_says_its_actors_send_nothing_and_offers_no_useless_workload() {
         let idle = nothing_to_simulate(&sample("big-picture.ron")).expect("idle");
-        assert!(idle.offers.is_empty(), "a workload there would send nowhere");
-        assert!(idle.reason.contains("issues, emits and calls nothing"), "{}", idle.reason);
+        assert!(
+            idle.offers.is_empty(),
+            "a workload there would send nowhere"
+        );
+        assert!(
+            idle.reason.contains("issues, emits and calls nothing"),
+            "{}",
+            idle.reason
+        );
         assert!(idle.reason.contains("\"Attendee\""), "{}", idle.reason);
     }
 
@@ -201,7 +213,14 @@ mod tests {
             }
         }
         let idle = nothing_to_simulate(&model).expect("idle");
-        assert!(idle.offers.contains(&ElementId::from("customer")), "{:?}", idle.offers);
-        assert!(idle.reason.contains("no actor or external system has a workload"));
+        assert!(
+            idle.offers.contains(&ElementId::from("customer")),
+            "{:?}",
+            idle.offers
+        );
+        assert!(
+            idle.reason
+                .contains("no actor or external system has a workload")
+        );
     }
 }

@@ -220,7 +220,10 @@ mod tests {
         let limits = DockLimits::of(520.0, 44.0);
         let board = 520.0 - 44.0 - limits.clamp(10_000.0);
         assert!(board >= 520.0 * BOARD_MIN_SHARE - 0.5, "board {board}");
-        assert!(limits.default < 200.0, "a small window starts with a smaller dock");
+        assert!(
+            limits.default < 200.0,
+            "a small window starts with a smaller dock"
+        );
         // 1600x1000: the default is the usual 270.
         assert_eq!(DockLimits::of(920.0, 44.0).default, DOCK_DEFAULT_HEIGHT);
     }
@@ -231,9 +234,15 @@ mod tests {
         let room = 920.0;
         let start = chrome.dock_height_for(room, DockTab::Metrics);
         chrome.drag_dock_edge(-100.0, room, DockTab::Metrics);
-        assert_eq!(chrome.dock_height_for(room, DockTab::Metrics), start + 100.0);
+        assert_eq!(
+            chrome.dock_height_for(room, DockTab::Metrics),
+            start + 100.0
+        );
         chrome.drag_dock_edge(10_000.0, room, DockTab::Metrics);
-        assert!(!chrome.dock_open, "dragged down past its least height, it closes");
+        assert!(
+            !chrome.dock_open,
+            "dragged down past its least height, it closes"
+        );
         assert_eq!(
             chrome.dock_height_for(room, DockTab::Metrics),
             DOCK_TABS_HEIGHT
@@ -268,7 +277,10 @@ mod tests {
 
     #[test]
     fn a_plot_window_starts_its_span_before_now_and_whole_starts_at_zero() {
-        assert_eq!(PlotWindow::Recent(30_000_000).start_us(100_000_000), 70_000_000);
+        assert_eq!(
+            PlotWindow::Recent(30_000_000).start_us(100_000_000),
+            70_000_000
+        );
         assert_eq!(PlotWindow::Recent(30_000_000).start_us(5_000_000), 0);
         assert_eq!(PlotWindow::Whole.start_us(100_000_000), 0);
     }

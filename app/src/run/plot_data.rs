@@ -100,7 +100,12 @@ pub fn pick_series(
 }
 
 /// One value per sample point of `window`, combining the `others` columns.
-pub fn combine(columns: &[&[u32]], others: &[usize], window: Range<usize>, how: Others) -> Vec<u32> {
+pub fn combine(
+    columns: &[&[u32]],
+    others: &[usize],
+    window: Range<usize>,
+    how: Others,
+) -> Vec<u32> {
     window
         .map(|k| {
             let values = others
@@ -126,10 +131,7 @@ pub fn thin(points: Vec<[f64; 2]>, max_points: usize) -> Vec<[f64; 2]> {
         .chunks(stride)
         .filter_map(|chunk| {
             let first = chunk.first()?;
-            let peak = chunk
-                .iter()
-                .map(|p| p[1])
-                .fold(f64::NEG_INFINITY, f64::max);
+            let peak = chunk.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
             Some([first[0], peak])
         })
         .collect()
@@ -177,7 +179,11 @@ mod tests {
         assert_eq!(picked.shown, [1], "a's peak is before the window");
         assert!(picked.others.is_empty(), "a is all zeros in the window");
         let picked = pick_series(&names, &columns, 1..10, 5, true);
-        assert_eq!(picked.shown, [0, 1], "a window past the end is cut, not a panic");
+        assert_eq!(
+            picked.shown,
+            [0, 1],
+            "a window past the end is cut, not a panic"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! around nothing.
 
 use egui::{Color32, RichText, Sense, Ui, vec2};
-use egui_plot::{Corner, GridInput, Legend, Line, LineStyle, Plot, PlotPoints, uniform_grid_spacer};
+use egui_plot::{
+    Corner, GridInput, Legend, Line, LineStyle, Plot, PlotPoints, uniform_grid_spacer,
+};
 use stormflow_core::model::ElementKind;
 
 use super::layout::{PlotWindow, RunChrome};
@@ -144,7 +146,10 @@ fn span_of(run: &RunView, window: PlotWindow, cell_width: f32) -> Span {
 }
 
 fn time_s(run: &RunView, k: usize) -> f64 {
-    run.series.points.get(k).map_or(0.0, |p| p.t_us as f64 / 1e6)
+    run.series
+        .points
+        .get(k)
+        .map_or(0.0, |p| p.t_us as f64 / 1e6)
 }
 
 fn no_samples(span: &Span) -> Option<String> {
@@ -177,7 +182,9 @@ fn throughput(run: &RunView, span: &Span) -> Cell {
 
 fn latency(run: &RunView, span: &Span) -> Cell {
     let points = &run.series.points[span.points.clone()];
-    let line = |name: &str, color: Color32, value: &dyn Fn(&stormflow_core::sim::SamplePoint) -> u64| PlotLine {
+    let line = |name: &str,
+                color: Color32,
+                value: &dyn Fn(&stormflow_core::sim::SamplePoint) -> u64| PlotLine {
         name: name.into(),
         points: thin(
             points
@@ -267,10 +274,9 @@ fn queues(run: &RunView, span: &Span, keep: usize) -> Cell {
     let columns: Vec<&[u32]> = run.series.queue_depth.iter().map(Vec::as_slice).collect();
     let picked = pick_series(&names, &columns, span.points.clone(), keep, false);
     let empty = no_samples(span).or_else(|| {
-        picked
-            .shown
-            .is_empty()
-            .then(|| "no queue has formed in this window: every delivery was taken at once".to_string())
+        picked.shown.is_empty().then(|| {
+            "no queue has formed in this window: every delivery was taken at once".to_string()
+        })
     });
     Cell {
         id: "plot-queues",
@@ -336,10 +342,9 @@ fn consistency(run: &RunView, span: &Span, keep: usize) -> Cell {
         Some("no read model on this board".to_string())
     } else {
         no_samples(span).or_else(|| {
-            picked
-                .shown
-                .is_empty()
-                .then(|| "no data yet: no read model has caught up with an event in this window".to_string())
+            picked.shown.is_empty().then(|| {
+                "no data yet: no read model has caught up with an event in this window".to_string()
+            })
         })
     };
     Cell {

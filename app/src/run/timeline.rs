@@ -65,11 +65,13 @@ pub fn timeline_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
     grip_ui(ui, grip_rect, &mut chrome, run);
     let scrub_rect = Rect::from_min_max(pos2(rect.left(), grip_rect.bottom()), rect.max);
     let response = ui
-        .interact(scrub_rect, ui.scope_id().with("run-timeline"), Sense::click_and_drag())
+        .interact(
+            scrub_rect,
+            ui.scope_id().with("run-timeline"),
+            Sense::click_and_drag(),
+        )
         .on_hover_text("Drag to replay the run to any virtual time (the time machine)");
-    response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline")
-    });
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Timeline"));
     let horizon = run.model.run.horizon_us.max(run.now()).max(1);
     let bar = Rect::from_min_size(
         pos2(scrub_rect.left() + BAR_INSET, scrub_rect.top() + 4.0),
@@ -96,7 +98,11 @@ pub fn timeline_ui(ui: &mut Ui, run: &mut RunView) -> Vec<Command> {
 /// The handle: drag to size the dock, double-click to hide or show it.
 fn grip_ui(ui: &mut Ui, rect: Rect, chrome: &mut RunChrome, run: &RunView) {
     let response = ui
-        .interact(rect, ui.scope_id().with("run-dock-grip"), Sense::click_and_drag())
+        .interact(
+            rect,
+            ui.scope_id().with("run-dock-grip"),
+            Sense::click_and_drag(),
+        )
         .on_hover_text("Drag to size the run panels; double-click to hide or show the dock")
         .on_hover_cursor(CursorIcon::ResizeVertical);
     response.widget_info(|| {
@@ -148,7 +154,9 @@ fn fault_color(kind: &FaultKind) -> Color32 {
 /// under it, all inside the timeline's rectangle.
 fn paint_bar(ui: &Ui, bar: Rect, run: &RunView, span: Time) {
     let dark = ui.visuals().dark_mode;
-    let full = bar.expand2(vec2(BAR_INSET, 0.0)).with_max_y(bar.bottom() + LABEL_ROW_HEIGHT + 3.0);
+    let full = bar
+        .expand2(vec2(BAR_INSET, 0.0))
+        .with_max_y(bar.bottom() + LABEL_ROW_HEIGHT + 3.0);
     let painter = ui.painter_at(full);
     painter.rect_filled(
         bar,
@@ -206,7 +214,11 @@ fn paint_bar(ui: &Ui, bar: Rect, run: &RunView, span: Time) {
     let mut t: Time = 0;
     while t < span {
         let x = x_of(t);
-        painter.vline(x, (bar.bottom() - 3.0)..=bar.bottom(), Stroke::new(1.0, text_color));
+        painter.vline(
+            x,
+            (bar.bottom() - 3.0)..=bar.bottom(),
+            Stroke::new(1.0, text_color),
+        );
         let galley = painter.layout_no_wrap(format_duration_us(t), label_font.clone(), text_color);
         let left = if t == 0 { x } else { x - galley.size().x / 2.0 };
         if left + galley.size().x + 8.0 < end_left {
@@ -228,7 +240,10 @@ mod tests {
         assert_eq!(tick_step_us(60_000_000, 300.0, 70.0), 20_000_000);
         // 45 ms: every 5 ms.
         assert_eq!(tick_step_us(45_000, 700.0, 70.0), 5_000);
-        assert!(tick_step_us(0, 0.0, 70.0) >= 1, "a degenerate bar does not hang");
+        assert!(
+            tick_step_us(0, 0.0, 70.0) >= 1,
+            "a degenerate bar does not hang"
+        );
         assert!(tick_step_us(Time::MAX, 1.0, 70.0) > 0);
     }
 }

@@ -98,21 +98,20 @@ pub fn toolbar_ui(
     let mut commands = Vec::new();
     let mut chrome = RunChrome::load(ui.ctx());
     let spacing = ui.spacing().item_spacing.x;
-    let applicable = [
-        true,
-        selected_element.is_some(),
-        true,
-        true,
-        true,
-    ];
+    let applicable = [true, selected_element.is_some(), true, true, true];
     let shown = fitting(ui.available_width(), &chrome.toolbar_widths, applicable);
     let mut measured = chrome.toolbar_widths;
     let mut essentials = 0.0;
     ui.horizontal(|ui| {
         let width = |r: egui::Response| r.rect.width() + spacing;
-        essentials += width(ui.scope(|ui| commands.extend(transport_ui(ui, run))).response);
+        essentials += width(
+            ui.scope(|ui| commands.extend(transport_ui(ui, run)))
+                .response,
+        );
         if let Some(id) = selected_element.filter(|_| shown[Optional::StepElement as usize]) {
-            let response = ui.scope(|ui| commands.extend(step_element_ui(ui, id))).response;
+            let response = ui
+                .scope(|ui| commands.extend(step_element_ui(ui, id)))
+                .response;
             measured[Optional::StepElement as usize] = width(response);
         }
         essentials += width(ui.scope(|ui| reset_ui(ui, &mut commands)).response);
@@ -312,7 +311,11 @@ fn banners_ui(ui: &mut Ui, run: &mut RunView) {
     if let Some(reason) = &run.stopped {
         ui.separator();
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("⚠ Stopped by the engine:").color(STOPPED_RED).strong());
+            ui.label(
+                RichText::new("⚠ Stopped by the engine:")
+                    .color(STOPPED_RED)
+                    .strong(),
+            );
             ui.label(RichText::new(reason.to_string()).color(STOPPED_RED));
             ui.label(
                 RichText::new("Reset replays it; Stop (■) to change the board.")
@@ -355,7 +358,11 @@ mod tests {
     fn what_does_not_fit_goes_into_the_menu_most_wanted_first() {
         let widths = [500.0, 100.0, 200.0, 100.0, 400.0];
         let all = [true; 5];
-        assert_eq!(fitting(1400.0, &widths, all), all, "a wide window shows everything");
+        assert_eq!(
+            fitting(1400.0, &widths, all),
+            all,
+            "a wide window shows everything"
+        );
         // 800 wide: the step fits beside the essentials, run-until does
         // not, the seed still does.
         assert_eq!(

@@ -346,10 +346,7 @@ fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> V
 /// steps, over the bars' column; the flow's start on the left.
 fn axis_ui(ui: &mut Ui, scale: TimeScale, root: MsgId, width: f32) {
     let (rect, response) = ui.allocate_exact_size(vec2(width, AXIS_HEIGHT), Sense::hover());
-    let title = format!(
-        "time since m{root} (t = {})",
-        format_clock(scale.start_us)
-    );
+    let title = format!("time since m{root} (t = {})", format_clock(scale.start_us));
     response.widget_info(|| {
         egui::WidgetInfo::labeled(egui::Role::Label, true, format!("Waterfall axis: {title}"))
     });

@@ -221,9 +221,17 @@ fn a_run_the_engine_stops_says_why_in_its_frames_and_stops_advancing() {
     runner.send(RunnerCommand::SeekTo(0));
     let replayed = until_frame(&runner, |f| f.generation == 1);
     assert!(!replayed.running);
-    assert!(replayed.stopped.is_none(), "at 0 the run has not stopped yet");
+    assert!(
+        replayed.stopped.is_none(),
+        "at 0 the run has not stopped yet"
+    );
     runner.send(RunnerCommand::RunUntil(model.run.horizon_us));
-    let again = until_frame(&runner, |f| f.generation == 1 && !f.running && f.snapshot.now > 0);
-    assert_eq!(again.stopped, stopped.stopped, "the same stop, deterministically");
+    let again = until_frame(&runner, |f| {
+        f.generation == 1 && !f.running && f.snapshot.now > 0
+    });
+    assert_eq!(
+        again.stopped, stopped.stopped,
+        "the same stop, deterministically"
+    );
     assert_eq!(again.snapshot.now, stopped.snapshot.now);
 }

@@ -165,7 +165,8 @@ mod tests {
         assert_eq!(picked.shown, [3, 4, 9]);
         assert_eq!(picked.others.len(), 9);
         let sum = combine(&columns, &picked.others, 0..3, Others::Sum);
-        assert_eq!(sum, [0, 1 + 2 + 1 + 2 + 3 + 1 + 0 + 0 + 0, 0]);
+        // The others at t = 1: steps 1, 2, 6, 7, 8, 11 (1 + 2 + 1 + 2 + 3 + 1).
+        assert_eq!(sum, [0, 10, 0]);
         let max = combine(&columns, &picked.others, 0..3, Others::Max);
         assert_eq!(max, [0, 3, 0]);
     }

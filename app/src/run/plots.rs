@@ -118,13 +118,12 @@ pub fn metrics_ui(ui: &mut Ui, run: &RunView, chrome: &RunChrome) -> Vec<Command
                 .show(ui, |ui| {
                     let size = vec2(cell_width, cell_height);
                     totals_ui(ui, run, size);
-                    let mut placed = 1;
-                    for cell in plots.drain(..) {
+                    // The totals take the first cell.
+                    for (placed, cell) in (1..).zip(plots.drain(..)) {
                         if placed % columns == 0 {
                             ui.end_row();
                         }
                         cell_ui(ui, cell, &span, size);
-                        placed += 1;
                     }
                     ui.end_row();
                 });

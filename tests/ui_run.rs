@@ -22,10 +22,18 @@ fn shop() -> stormflow_core::Model {
 }
 
 fn harness(dialogs: ScriptedDialogs) -> Harness<'static, StormflowApp> {
+    harness_with(dialogs, shop(), [1600.0, 1000.0])
+}
+
+fn harness_with(
+    dialogs: ScriptedDialogs,
+    model: stormflow_core::Model,
+    size: [f32; 2],
+) -> Harness<'static, StormflowApp> {
     let mut app = StormflowApp::with(Settings::default(), Box::new(dialogs), None);
-    app.replace_document(Document::new(shop(), None));
+    app.replace_document(Document::new(model, None));
     let mut h = Harness::builder()
-        .with_size([1600.0, 1000.0])
+        .with_size(size)
         .with_step_dt(1.0 / 60.0)
         .with_max_steps(200)
         .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
@@ -371,4 +379,222 @@ fn exports_write_files_that_parse() {
     let metrics = json(&paths[3]);
     assert_eq!(metrics["virtual_time_us"], 2_000_000);
     assert!(metrics["trace_hash"].is_string());
+}
+
+/// Drags from `from` to `to` in a few frames, holding the primary button.
+fn drag(h: &mut Harness<StormflowApp>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=5 {
+        h.hover_at(from + (to - from) * (i as f32 / 5.0));
+        h.step();
+    }
+    h.drop_at(to);
+    h.run_steps(4);
+}
+
+#[test]
+fn at_800x600_the_toolbar_keeps_one_row_and_the_board_keeps_its_share() {
+    let mut h = harness_with(ScriptedDialogs::default(), shop(), [800.0, 600.0]);
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 3);
+    h.run_steps(4);
+    // What does not fit goes into a menu instead of a second row.
+    let more = h.get_by_label("More…").rect();
+    let stop = h.get_by_label("■ Stop").rect();
+    let reset = h.get_by_label("⟲ Reset").rect();
+    assert!(
+        (stop.center().y - reset.center().y).abs() < 2.0
+            && (more.center().y - stop.center().y).abs() < 2.0,
+        "one row: reset {reset:?}, more {more:?}, stop {stop:?}"
+    );
+    assert!(stop.right() <= 800.0 && more.right() < stop.left());
+    let board = |h: &Harness<StormflowApp>| {
+        h.get_by_label("Resize the run panels").rect().top()
+            - h.get_by_label("■ Stop").rect().bottom()
+    };
+    let start = board(&h);
+    assert!(start > 0.4 * 520.0, "the board starts with room: {start}");
+    // Dragging the handle far up grows the dock, but the board keeps its share.
+    let grip = h.get_by_label("Resize the run panels").rect().center();
+    drag(&mut h, grip, Pos2::new(grip.x, 20.0));
+    assert!(board(&h) < start - 20.0, "the dock grew: {}", board(&h));
+    assert!(
+        board(&h) >= 0.4 * 500.0,
+        "the board keeps its share: {}",
+        board(&h)
+    );
+    // Hiding the dock's content gives the board the room; the tabs stay.
+    h.get_by_label("Hide dock").click();
+    h.run_steps(4);
+    assert!(
+        board(&h) > 0.7 * 520.0,
+        "the board takes the room: {}",
+        board(&h)
+    );
+    h.get_by_label("Show dock").click();
+    h.run_steps(4);
+    assert!(h.query_by_label("Hide dock").is_some(), "shown again");
+}
+
+#[test]
+fn play_stops_at_the_horizon_and_says_so() {
+    let mut model = shop();
+    model.run.horizon_us = 2_000_000;
+    let mut h = harness_with(ScriptedDialogs::default(), model, [1600.0, 1000.0]);
+    apply(&mut h, Command::RunStep);
+    apply(
+        &mut h,
+        Command::RunSetSpeed(stormflow_app::run::runner::Speed::Max),
+    );
+    apply(&mut h, Command::RunPlay);
+    wait_until(&mut h, "the run to end", |app| {
+        app.run
+            .as_ref()
+            .is_some_and(|r| !r.running && r.now() > 1_000)
+    });
+    h.run_steps(3);
+    assert_eq!(h.state().run.as_ref().map(|r| r.now()), Some(2_000_000));
+    assert!(
+        h.query_by_label_contains("The run reached its horizon")
+            .is_some(),
+        "the banner says why the run stopped"
+    );
+    run_to(&mut h, 3);
+    assert_eq!(
+        h.state().run.as_ref().map(|r| r.now()),
+        Some(3_000_000),
+        "Run until goes past it"
+    );
+}
+
+#[test]
+fn plots_say_no_data_yet_before_the_first_sample() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    h.run_steps(3);
+    assert!(
+        h.query_all_by_label_contains("no data yet").count() >= 1,
+        "an empty plot says so instead of drawing axes around nothing"
+    );
+}
+
+#[test]
+fn the_trace_waterfall_has_a_time_axis() {
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 2);
+    apply(&mut h, Command::SelectMessage(0));
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Waterfall axis:").is_some());
+}
+
+/// Two policies with a service time that trigger each other: the engine
+/// stops the run when the chain gets endless.
+const ENDLESS_POLICIES: &str = r#"(version: 1, name: "loop", run: (horizon_us: 60000000),
+  elements: [
+    (id: "user", kind: Actor, name: "User", pos: (x: 0, y: 0),
+     workload: (arrival: Constant(per_sec: 1.0), keys: 1)),
+    (id: "start", kind: Command, name: "Start", pos: (x: 200, y: 0)),
+    (id: "engine", kind: Aggregate, name: "Engine", pos: (x: 400, y: 0),
+     service: (service_time: Fixed(us: 100))),
+    (id: "started", kind: Event, name: "Started", pos: (x: 600, y: 0)),
+    (id: "again", kind: Policy, name: "Again", pos: (x: 800, y: 0),
+     service: (service_time: Fixed(us: 100))),
+  ],
+  flows: [
+    (from: "user", to: "start", kind: Issues),
+    (from: "start", to: "engine", kind: HandledBy),
+    (from: "engine", to: "started", kind: Emits),
+    (from: "started", to: "again", kind: ConsumedBy),
+    (from: "again", to: "start", kind: Triggers),
+  ])"#;
+
+#[test]
+fn a_run_the_engine_stops_shows_why_and_stays_responsive() {
+    let model = format::from_ron_str(ENDLESS_POLICIES).expect("loads");
+    let mut h = harness_with(ScriptedDialogs::default(), model, [1600.0, 1000.0]);
+    apply(&mut h, Command::RunStep);
+    apply(
+        &mut h,
+        Command::RunSetSpeed(stormflow_app::run::runner::Speed::Max),
+    );
+    apply(&mut h, Command::RunPlay);
+    wait_until(&mut h, "the engine to stop the run", |app| {
+        app.run
+            .as_ref()
+            .is_some_and(|r| r.stopped.is_some() && !r.running)
+    });
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Stopped by the engine").is_some());
+    apply(&mut h, Command::RunSeek(0));
+    wait_until(&mut h, "the replay to time 0", |app| {
+        app.run
+            .as_ref()
+            .is_some_and(|r| r.now() == 0 && r.stopped.is_none())
+    });
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Stopped by the engine").is_none());
+}
+
+#[test]
+fn the_big_picture_says_there_is_nothing_to_simulate() {
+    let model =
+        format::load(&stormflow_tests::samples_dir().join("big-picture.ron")).expect("loads");
+    let mut h = harness_with(ScriptedDialogs::default(), model, [1600.0, 1000.0]);
+    apply(&mut h, Command::RunStep);
+    h.run_steps(3);
+    assert!(h.query_all_by_label_contains("Nothing to simulate").count() >= 1);
+}
+
+#[test]
+fn adding_a_workload_from_the_run_view_restarts_the_run_with_traffic() {
+    let mut model = shop();
+    let ids: Vec<_> = model.ids().cloned().collect();
+    for id in ids {
+        if let Some(e) = model.element_mut(&id) {
+            e.workload = None;
+        }
+    }
+    let mut h = harness_with(ScriptedDialogs::default(), model, [1600.0, 1000.0]);
+    apply(&mut h, Command::RunStep);
+    h.run_steps(3);
+    let customer = stormflow_core::ElementId::from("customer");
+    let name = h
+        .state()
+        .doc
+        .model()
+        .element(&customer)
+        .expect("in the sample")
+        .name
+        .clone();
+    h.get_all_by_label(&format!("Add a workload to {name}"))
+        .next()
+        .expect("offered")
+        .click();
+    h.run_steps(3);
+    assert!(
+        h.state()
+            .doc
+            .model()
+            .element(&customer)
+            .is_some_and(|e| e.workload.is_some()),
+        "the workload was added"
+    );
+    assert!(
+        h.state().run.as_ref().is_some_and(|r| r.running),
+        "and the run goes on"
+    );
+    apply(&mut h, Command::RunStop);
+    apply(&mut h, Command::Undo);
+    assert!(
+        h.state()
+            .doc
+            .model()
+            .element(&customer)
+            .is_some_and(|e| e.workload.is_none()),
+        "one undo step takes it back"
+    );
 }

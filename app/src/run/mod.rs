@@ -1,9 +1,24 @@
 //! Running the board: the runner on its worker thread, and the run view
 //! (toolbar, timeline, metrics, messages, trace) over the UI's mirror of the
 //! run.
+//!
+//! The view's parts: [`toolbar`] (one row, overflowing into a menu, and the
+//! run's banners), [`timeline`] (the handle that sizes the run panels, the
+//! progress and the scrubber), [`dock`] (the tabs: [`plots`], [`elements`],
+//! [`messages`], [`trace`]), [`layout`] (how the panels share the window
+//! with the board) and [`idle`] (a board with nothing to simulate).
 
 pub mod dock;
+pub mod elements;
+pub mod idle;
+pub mod layout;
+pub mod messages;
+pub mod plot_data;
+pub mod plots;
 pub mod runner;
+pub mod timeline;
+pub mod toolbar;
+pub mod trace;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +26,7 @@ use egui::Color32;
 use stormflow_core::model::{ElementId, ElementKind, FaultKind, Model};
 use stormflow_core::sim::{
     AttemptRecord, FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series,
-    Snapshot, Time, Trace,
+    Snapshot, StopReason, Time, Trace,
 };
 use stormflow_core::units::format_duration_us;
 
@@ -84,6 +99,8 @@ pub struct RunView {
     pub outcomes: Vec<u8>,
     /// Advancing now.
     pub running: bool,
+    /// Why the engine stopped the run before its end, if it did.
+    pub stopped: Option<StopReason>,
     /// The chosen speed.
     pub speed: Speed,
     /// Engine events per second, lately.
@@ -151,6 +168,7 @@ impl RunView {
             series: Series::default(),
             outcomes: Vec::new(),
             running: false,
+            stopped: None,
             speed: Speed::Times(1.0),
             events_per_sec: 0.0,
             selected: None,
@@ -281,12 +299,19 @@ impl RunView {
         self.last_frame_time = self.snapshot.now;
         self.snapshot = frame.snapshot;
         self.running = frame.running;
+        self.stopped = frame.stopped;
         self.events_per_sec = frame.events_per_sec;
     }
 
     /// Virtual time now.
     pub fn now(&self) -> Time {
         self.snapshot.now
+    }
+
+    /// Whether the run is paused at (or past) the model's horizon, where
+    /// Play ends a run.
+    pub fn at_horizon(&self) -> bool {
+        !self.running && self.now() >= self.model.run.horizon_us
     }
 
     /// The element id of engine index `i`.

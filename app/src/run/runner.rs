@@ -15,7 +15,7 @@ use crossbeam_channel::{
 };
 use stormflow_core::model::{ElementId, Fault, Model};
 use stormflow_core::sim::{
-    SeriesDelta, Sim, SimError, SimOptions, Snapshot, Time, TraceDelta, export,
+    SeriesDelta, Sim, SimError, SimOptions, Snapshot, StopReason, Time, TraceDelta, export,
 };
 
 /// How fast virtual time runs.
@@ -43,13 +43,15 @@ pub enum ExportFormat {
 /// What the UI asks of the runner.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunnerCommand {
-    /// Run at the current speed.
+    /// Run at the current speed until the model's horizon (nothing once
+    /// there: [`RunnerCommand::RunUntil`] goes further).
     Play,
     /// Stop advancing.
     Pause,
     /// Run exactly one engine event.
     Step,
-    /// Run until the next message made by, or delivered to, this element.
+    /// Run until the next message made by, or delivered to, this element
+    /// (or the horizon, if that comes first).
     StepElement(ElementId),
     /// Run (at the current speed) until this virtual time, then pause.
     RunUntil(Time),
@@ -103,6 +105,9 @@ pub struct Frame {
     pub until: Option<Time>,
     /// Engine events per real second, lately.
     pub events_per_sec: f64,
+    /// Why the engine stopped the run before its end, if it did (a
+    /// zero-time loop, an endless loop, runaway retries, the memory budget).
+    pub stopped: Option<StopReason>,
 }
 
 /// The handle the UI holds; dropping it ends the worker.
@@ -178,6 +183,8 @@ struct Worker {
     sim: Sim,
     model: Model,
     options: SimOptions,
+    /// Where Play and a step to an element stop: the model's horizon.
+    horizon: Time,
     injected: Vec<Fault>,
     generation: u64,
     running: bool,
@@ -207,6 +214,7 @@ impl Worker {
     fn new(sim: Sim, model: Model, options: SimOptions, events: Sender<RunnerEvent>) -> Self {
         Worker {
             sim,
+            horizon: model.run.horizon_us,
             model,
             options,
             injected: Vec::new(),
@@ -267,8 +275,9 @@ impl Worker {
         self.changed = true;
         match command {
             RunnerCommand::Play => {
-                self.running = true;
-                self.until = None;
+                // A run ends at its horizon; only Run until goes past it.
+                self.running = self.can_advance_to(self.horizon);
+                self.until = self.running.then_some(self.horizon);
                 self.step_element = None;
                 self.anchor = Some((Instant::now(), self.sim.now()));
             }
@@ -284,8 +293,16 @@ impl Worker {
                 Some(index) => {
                     let trace = self.sim.trace();
                     self.step_element = Some((index, trace.len() as u64, trace.attempt_count()));
-                    self.running = true;
-                    self.until = None;
+                    // An element that never acts would keep the step going
+                    // for ever: it ends at the horizon (or runs on past it
+                    // when the run is there already).
+                    let until = if self.sim.now() < self.horizon {
+                        self.horizon
+                    } else {
+                        Time::MAX
+                    };
+                    self.running = self.can_advance_to(until);
+                    self.until = (until != Time::MAX).then_some(until);
                     self.anchor = Some((Instant::now(), self.sim.now()));
                 }
                 None => {
@@ -295,7 +312,7 @@ impl Worker {
             },
             RunnerCommand::RunUntil(t) => {
                 self.until = Some(t);
-                self.running = self.sim.now() < t;
+                self.running = self.can_advance_to(t);
                 self.step_element = None;
                 self.anchor = Some((Instant::now(), self.sim.now()));
             }
@@ -331,6 +348,12 @@ impl Worker {
             RunnerCommand::Shutdown => return Flow::Stop,
         }
         Flow::Continue
+    }
+
+    /// Whether running towards `t` can do anything: the clock is before it
+    /// and the engine has not stopped the run.
+    fn can_advance_to(&self, t: Time) -> bool {
+        self.sim.now() < t && self.sim.stopped().is_none()
     }
 
     fn report(&self, event: RunnerEvent) -> Flow {
@@ -398,6 +421,16 @@ impl Worker {
             self.running = false;
             self.until = None;
         }
+        // A guard stopped the run (its reason goes out with the frame), or
+        // nothing is left to happen and no time to reach: stop advancing
+        // rather than spin.
+        if self.sim.stopped().is_some()
+            || (self.until.is_none() && self.sim.next_event_time().is_none())
+        {
+            self.running = false;
+            self.until = None;
+            self.step_element = None;
+        }
         self.changed = true;
     }
 
@@ -446,6 +479,7 @@ impl Worker {
             running: self.running,
             until: self.until,
             events_per_sec: rate,
+            stopped: self.sim.stopped().cloned(),
         };
         match self.events.try_send(RunnerEvent::Frame(Box::new(frame))) {
             Ok(()) => {
@@ -464,163 +498,4 @@ impl Worker {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shop() -> Model {
-        stormflow_core::format::from_ron_str(crate::samples::default_sample().text)
-            .expect("sample loads")
-    }
-
-    /// Waits for frames until `done` says so (or fails after a few seconds).
-    fn until_frame(runner: &Runner, mut done: impl FnMut(&Frame) -> bool) -> Box<Frame> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(RunnerEvent::Frame(frame)) = runner.recv_timeout(Duration::from_millis(100))
-                && done(&frame)
-            {
-                return frame;
-            }
-        }
-        panic!("no matching frame in time");
-    }
-
-    #[test]
-    fn commands_in_frames_out() {
-        let runner = Runner::start(&shop(), 7).expect("starts");
-        let first = until_frame(&runner, |_| true);
-        assert_eq!(first.snapshot.now, 0);
-        assert!(!first.running);
-        runner.send(RunnerCommand::Step);
-        until_frame(&runner, |f| f.snapshot.events >= 1);
-        runner.send(RunnerCommand::SetSpeed(Speed::Max));
-        runner.send(RunnerCommand::RunUntil(5_000_000));
-        let done = until_frame(&runner, |f| !f.running && f.snapshot.now >= 5_000_000);
-        assert_eq!(done.snapshot.now, 5_000_000);
-        assert!(done.snapshot.totals.conserved());
-    }
-
-    #[test]
-    fn the_mirror_built_from_frames_equals_a_direct_run() {
-        let model = shop();
-        let runner = Runner::start(&model, 7).expect("starts");
-        runner.send(RunnerCommand::SetSpeed(Speed::Max));
-        runner.send(RunnerCommand::RunUntil(3_000_000));
-        let mut mirror = stormflow_core::sim::Trace::default();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            assert!(Instant::now() < deadline, "the run did not finish");
-            let Some(RunnerEvent::Frame(frame)) = runner.recv_timeout(Duration::from_millis(100))
-            else {
-                continue;
-            };
-            assert!(mirror.apply(&frame.trace), "deltas arrive in order");
-            if !frame.running && frame.snapshot.now >= 3_000_000 {
-                break;
-            }
-        }
-        let mut direct = Sim::new(
-            &model,
-            &SimOptions {
-                seed: Some(7),
-                ..SimOptions::default()
-            },
-        )
-        .expect("runs");
-        direct.run_until(3_000_000);
-        assert_eq!(
-            mirror.digest(),
-            direct.trace().digest(),
-            "same seed, same trace, byte for byte"
-        );
-    }
-
-    #[test]
-    fn seeking_back_replays_to_the_same_state() {
-        let model = shop();
-        let runner = Runner::start(&model, 3).expect("starts");
-        runner.send(RunnerCommand::SetSpeed(Speed::Max));
-        runner.send(RunnerCommand::RunUntil(4_000_000));
-        until_frame(&runner, |f| !f.running && f.snapshot.now >= 4_000_000);
-        runner.send(RunnerCommand::SeekTo(1_500_000));
-        let back = until_frame(&runner, |f| f.generation == 1);
-        let mut fresh = Sim::new(
-            &model,
-            &SimOptions {
-                seed: Some(3),
-                ..SimOptions::default()
-            },
-        )
-        .expect("runs");
-        fresh.run_until(1_500_000);
-        assert_eq!(back.snapshot, fresh.snapshot());
-    }
-
-    #[test]
-    fn the_worker_ends_when_the_ui_drops_the_receiver_side() {
-        let runner = Runner::start(&shop(), 1).expect("starts");
-        runner.send(RunnerCommand::SetSpeed(Speed::Max));
-        runner.send(RunnerCommand::Play);
-        std::thread::sleep(Duration::from_millis(100));
-        let started = Instant::now();
-        drop(runner);
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "no deadlock on shutdown"
-        );
-    }
-
-    #[test]
-    fn a_worker_whose_ui_went_away_stops_by_itself() {
-        let model = shop();
-        let sim = Sim::new(&model, &SimOptions::default()).expect("runs");
-        let (command_tx, command_rx) = unbounded();
-        let (event_tx, event_rx) = bounded(1);
-        let mut worker = Worker::new(sim, model, SimOptions::default(), event_tx);
-        worker.speed = Speed::Max;
-        let handle = std::thread::spawn(move || worker.run(&command_rx));
-        command_tx
-            .send(RunnerCommand::Play)
-            .expect("worker listens");
-        drop(event_rx);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !handle.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert!(handle.is_finished(), "the worker noticed the UI was gone");
-        drop(command_tx);
-    }
-
-    #[test]
-    fn stepping_to_an_element_stops_at_its_next_message() {
-        let model = shop();
-        let shipping = model
-            .ids()
-            .position(|id| id.as_str() == "shipping")
-            .expect("in the sample") as u32;
-        let runner = Runner::start(&model, 5).expect("starts");
-        runner.send(RunnerCommand::StepElement("shipping".into()));
-        let mut mirror = stormflow_core::sim::Trace::default();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let frame = loop {
-            assert!(Instant::now() < deadline, "the step did not stop");
-            let Some(RunnerEvent::Frame(frame)) = runner.recv_timeout(Duration::from_millis(100))
-            else {
-                continue;
-            };
-            mirror.apply(&frame.trace);
-            if !frame.running && frame.snapshot.events > 0 {
-                break frame;
-            }
-        };
-        let last_attempt = mirror.attempt(mirror.attempt_count() - 1);
-        let last_message = mirror.message(mirror.len() as u64 - 1);
-        let acted = last_attempt.is_some_and(|a| a.consumer == shipping)
-            || last_message.is_some_and(|m| m.source == shipping);
-        assert!(
-            acted,
-            "the run stopped right after shipping did something (at {} us)",
-            frame.snapshot.now
-        );
-    }
-}
+mod tests;

@@ -91,7 +91,10 @@ fn ctrl_9_focuses_the_open_problems_panel_then_hides_it() {
         h.state().settings.show_problems,
         "the first press focuses it"
     );
-    eprintln!("DEBUG focused: {:?}", h.ctx.memory(|m| m.focused()));
+    assert!(
+        h.ctx.memory(|m| m.focused()).is_some(),
+        "a widget of the panel has the keyboard focus"
+    );
     press(&mut h, Modifiers::COMMAND, Key::Num9);
     assert!(
         !h.state().settings.show_problems,

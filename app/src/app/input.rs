@@ -28,7 +28,9 @@ impl StormflowApp {
     /// Keyboard shortcuts, clipboard events and dropped files.
     pub(super) fn input(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut commands = Vec::new();
-        let typing = ctx.egui_wants_keyboard_input()
+        // Only text being typed holds the shortcuts back: a focused button or
+        // list entry (the Problems panel after Ctrl+9) leaves them working.
+        let typing = ctx.text_edit_focused()
             || self.board.editing.is_some()
             || self.palette.open
             || self.modal.is_some();

@@ -11,7 +11,7 @@ use stormflow_core::units::format_duration_us;
 use super::layout::RunChrome;
 use super::runner::Speed;
 use super::{RunView, idle};
-use crate::command::Command;
+use crate::command::{Command, hint};
 
 /// The speeds offered, with their names.
 pub const SPEEDS: [(&str, Speed); 6] = [
@@ -159,7 +159,7 @@ pub fn toolbar_ui(
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let stop = ui
                 .button("■ Stop")
-                .on_hover_text("Leave the run and edit the board again");
+                .on_hover_text(hint("Leave the run and edit the board again", &Command::RunStop));
             if stop.clicked() {
                 commands.push(Command::RunStop);
             }
@@ -185,7 +185,7 @@ fn transport_ui(ui: &mut Ui, run: &RunView) -> Vec<Command> {
         if run.running {
             if ui
                 .button("❚❚ Pause")
-                .on_hover_text("Pause the run")
+                .on_hover_text(hint("Pause the run", &Command::RunPlay))
                 .clicked()
             {
                 commands.push(Command::RunPause);
@@ -204,7 +204,7 @@ fn transport_ui(ui: &mut Ui, run: &RunView) -> Vec<Command> {
             let play = ui.add_enabled(why_not.is_none(), egui::Button::new("▶ Run"));
             let play = match why_not {
                 Some(reason) => play.on_disabled_hover_text(reason),
-                None => play.on_hover_text("Run at the chosen speed until the horizon"),
+                None => play.on_hover_text(hint("Run at the chosen speed until the horizon", &Command::RunPlay)),
             };
             if play.clicked() {
                 commands.push(Command::RunPlay);
@@ -212,7 +212,7 @@ fn transport_ui(ui: &mut Ui, run: &RunView) -> Vec<Command> {
         }
         if ui
             .button("Step")
-            .on_hover_text("Run one engine event")
+            .on_hover_text(hint("Run one engine event", &Command::RunStep))
             .clicked()
         {
             commands.push(Command::RunStep);

@@ -714,10 +714,9 @@ fn painted_in(h: &Harness<StormflowApp>, color: egui::Color32) -> Vec<egui::Rect
                 // Quads of the colour, four vertices each.
                 for quad in mesh.vertices.chunks(4) {
                     if quad.iter().all(|v| v.color == color) {
-                        out.push(
-                            quad.iter()
-                                .fold(egui::Rect::NOTHING, |r, v| r.union(egui::Rect::from_pos(v.pos))),
-                        );
+                        out.push(quad.iter().fold(egui::Rect::NOTHING, |r, v| {
+                            r.union(egui::Rect::from_pos(v.pos))
+                        }));
                     }
                 }
             }
@@ -736,14 +735,37 @@ fn a_pivotal_event_stands_out_near_and_far() {
     use stormflow_app::board::draw::color;
     use stormflow_core::style;
     let mut model = Model::new("Phases");
-    let mut pivotal = Element::new("paid", ElementKind::Event, "Order Paid", Pos { x: 400, y: 0 });
+    let mut pivotal = Element::new(
+        "paid",
+        ElementKind::Event,
+        "Order Paid",
+        Pos { x: 400, y: 0 },
+    );
     pivotal.pivotal = true;
     for element in [
-        Element::new("placed", ElementKind::Event, "Order Placed", Pos { x: 0, y: 0 }),
+        Element::new(
+            "placed",
+            ElementKind::Event,
+            "Order Placed",
+            Pos { x: 0, y: 0 },
+        ),
         pivotal.clone(),
-        Element::new("shipped", ElementKind::Event, "Order Shipped", Pos { x: 800, y: 0 }),
+        Element::new(
+            "shipped",
+            ElementKind::Event,
+            "Order Shipped",
+            Pos { x: 800, y: 0 },
+        ),
         // Far away: the fit must zoom out a long way.
-        Element::new("later", ElementKind::Event, "Much Later", Pos { x: 40_000, y: 9_000 }),
+        Element::new(
+            "later",
+            ElementKind::Event,
+            "Much Later",
+            Pos {
+                x: 40_000,
+                y: 9_000,
+            },
+        ),
     ] {
         model.add_element(element).expect("fresh id");
     }
@@ -756,9 +778,10 @@ fn a_pivotal_event_stands_out_near_and_far() {
             let canvas = h.state().board.canvas();
             let board = &mut h.state_mut().board;
             board.view.zoom = 1.0;
-            board
-                .view
-                .center_on(canvas, stormflow_app::board::element_rect(&pivotal).center());
+            board.view.center_on(
+                canvas,
+                stormflow_app::board::element_rect(&pivotal).center(),
+            );
             h.run();
         }
         let zoom = h.state().board.view.zoom;
@@ -844,9 +867,19 @@ fn a_new_arrow_goes_around_the_sticky_in_its_way() {
 #[test]
 fn a_frame_title_moves_out_from_behind_the_sticky_in_its_corner() {
     let mut model = Model::new("Title");
-    let mut frame = Element::new("billing", ElementKind::Context, "Billing", Pos { x: 0, y: 0 });
+    let mut frame = Element::new(
+        "billing",
+        ElementKind::Context,
+        "Billing",
+        Pos { x: 0, y: 0 },
+    );
     frame.size = Some(stormflow_core::model::Size { w: 900, h: 500 });
-    let corner = Element::new("corner", ElementKind::Event, "In The Corner", Pos { x: 0, y: 0 });
+    let corner = Element::new(
+        "corner",
+        ElementKind::Event,
+        "In The Corner",
+        Pos { x: 0, y: 0 },
+    );
     model.add_element(frame.clone()).expect("fresh id");
     model.add_element(corner.clone()).expect("fresh id");
     let h = harness(app_with(model, ScriptedDialogs::default()));
@@ -857,7 +890,10 @@ fn a_frame_title_moves_out_from_behind_the_sticky_in_its_corner() {
         .expect("the title is drawn");
     let sticky = screen_rect_of(&h, &corner);
     assert!(!at.intersects(sticky), "{at:?} is clear of {sticky:?}");
-    assert!(screen_rect_of(&h, &frame).contains_rect(at), "and inside its frame");
+    assert!(
+        screen_rect_of(&h, &frame).contains_rect(at),
+        "and inside its frame"
+    );
 }
 
 #[test]
@@ -883,7 +919,12 @@ fn the_minimap_moves_off_the_stickies_and_folds_when_every_corner_has_one() {
     assert_eq!(covers(&h, moved), Vec::<String>::new());
     // A sticky in every corner: it folds into a tab, which opens it anyway.
     let mut corners = Model::new("Corners");
-    for (id, x, y) in [("a", 0, 0), ("b", 3000, 0), ("c", 0, 2000), ("d", 3000, 2000)] {
+    for (id, x, y) in [
+        ("a", 0, 0),
+        ("b", 3000, 0),
+        ("c", 0, 2000),
+        ("d", 3000, 2000),
+    ] {
         corners
             .add_element(Element::new(id, ElementKind::Event, id, Pos { x, y }))
             .expect("fresh id");

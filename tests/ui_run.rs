@@ -402,7 +402,11 @@ fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
 #[test]
 fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
     use egui_kittest::kittest::NodeT;
-    let mut app = StormflowApp::with(Settings::default(), Box::new(ScriptedDialogs::default()), None);
+    let mut app = StormflowApp::with(
+        Settings::default(),
+        Box::new(ScriptedDialogs::default()),
+        None,
+    );
     app.replace_document(Document::new(shop(), None));
     let mut h = Harness::builder()
         .with_size([1920.0, 1080.0])
@@ -434,11 +438,18 @@ fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
         .query_all_by_label_contains(" figures: ")
         .map(|node| {
             let label = node.accesskit_node().label().unwrap_or_default();
-            let name = label.split(" figures: ").next().unwrap_or_default().to_string();
+            let name = label
+                .split(" figures: ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
             (name, node.rect())
         })
         .collect();
-    assert!(boxes.len() >= 8, "every running sticky has figures: {boxes:?}");
+    assert!(
+        boxes.len() >= 8,
+        "every running sticky has figures: {boxes:?}"
+    );
     for (i, (name, at)) in boxes.iter().enumerate() {
         let owner = model
             .elements()
@@ -449,10 +460,18 @@ fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
             let r = rect_of(other);
             if other.kind.is_frame() {
                 if r.contains(own.center()) {
-                    assert!(r.contains_rect(*at), "{name}'s figures stay inside {}", other.id);
+                    assert!(
+                        r.contains_rect(*at),
+                        "{name}'s figures stay inside {}",
+                        other.id
+                    );
                 }
             } else {
-                assert!(!r.intersects(*at), "{name}'s figures {at:?} cover {} {r:?}", other.id);
+                assert!(
+                    !r.intersects(*at),
+                    "{name}'s figures {at:?} cover {} {r:?}",
+                    other.id
+                );
             }
         }
         for (other, r) in &boxes[i + 1..] {

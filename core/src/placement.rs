@@ -53,11 +53,7 @@ pub fn badge_spot(
     candidates
         .iter()
         .find(|r| in_frame(r) && off_stickies(r) && off_boxes(r))
-        .or_else(|| {
-            candidates
-                .iter()
-                .find(|r| in_frame(r) && off_stickies(r))
-        })
+        .or_else(|| candidates.iter().find(|r| in_frame(r) && off_stickies(r)))
         .or_else(|| candidates.iter().find(|r| in_frame(r)))
         .copied()
         .unwrap_or(candidates[0])
@@ -146,7 +142,10 @@ mod tests {
         let below = rect(100.0, 230.0, 160.0, 110.0);
         let stickies = Obstacles::new(vec![sticky, below]);
         let spot = badge_spot(&sticky, (120.0, 40.0), 3.0, None, &stickies, &[]);
-        assert!(!overlap(&spot, &below) && !overlap(&spot, &sticky), "{spot:?}");
+        assert!(
+            !overlap(&spot, &below) && !overlap(&spot, &sticky),
+            "{spot:?}"
+        );
     }
 
     #[test]

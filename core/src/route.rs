@@ -159,9 +159,9 @@ impl Obstacles {
                 break;
             }
             let mut candidates: Vec<(f32, Vec<Point>)> = detours(from, to, &near, self.rects())
-                    .into_iter()
-                    .map(|path| (cost(&path), path))
-                    .collect();
+                .into_iter()
+                .map(|path| (cost(&path), path))
+                .collect();
             // Stable: of equal costs, the first made wins, every time.
             candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((_, path)) = candidates
@@ -289,7 +289,11 @@ fn detours(
     // An L: sideways out, then down or up into the target (and the reverse).
     let side = Point::new(exit_x, fc.y);
     if (tc.x - exit_x) * dir_x >= CLEARANCE && (enter_y - fc.y) * dir_y >= CLEARANCE {
-        paths.push(vec![side, Point::new(tc.x, fc.y), Point::new(tc.x, enter_y)]);
+        paths.push(vec![
+            side,
+            Point::new(tc.x, fc.y),
+            Point::new(tc.x, enter_y),
+        ]);
     }
     if (tc.y - exit_y) * dir_y >= CLEARANCE && (enter_x - fc.x) * dir_x >= CLEARANCE {
         paths.push(vec![
@@ -410,7 +414,10 @@ mod tests {
 
     #[test]
     fn a_detour_clears_a_wall_of_stickies_and_the_one_behind_it() {
-        let (a, b) = (rect(0.0, 0.0, 100.0, 100.0), rect(900.0, 300.0, 100.0, 100.0));
+        let (a, b) = (
+            rect(0.0, 0.0, 100.0, 100.0),
+            rect(900.0, 300.0, 100.0, 100.0),
+        );
         let mut rects = vec![a, b];
         for i in 0..5 {
             rects.push(rect(400.0, -200.0 + i as f32 * 130.0, 120.0, 110.0));
@@ -432,11 +439,21 @@ mod tests {
     #[test]
     fn routes_are_the_same_every_time() {
         let rects: Vec<BoardRect> = (0..60)
-            .map(|i| rect((i % 10) as f32 * 200.0, (i / 10) as f32 * 180.0, 160.0, 110.0))
+            .map(|i| {
+                rect(
+                    (i % 10) as f32 * 200.0,
+                    (i / 10) as f32 * 180.0,
+                    160.0,
+                    110.0,
+                )
+            })
             .collect();
         let obstacles = Obstacles::new(rects.clone());
         let first = obstacles.route(&rects[0], &rects[59]);
-        assert_eq!(first, Obstacles::new(rects.clone()).route(&rects[0], &rects[59]));
+        assert_eq!(
+            first,
+            Obstacles::new(rects.clone()).route(&rects[0], &rects[59])
+        );
         assert!(!crosses_any(&first, &rects[1..59]), "{first:?}");
     }
 

@@ -210,7 +210,12 @@ pub fn badge_px_at(zoom: f32) -> f32 {
 
 /// Font size of the group names in a topic's partition box at `zoom`.
 pub fn badge_group_px_at(zoom: f32) -> f32 {
-    legible((BADGE_GROUP_FONT_PX * zoom).min(12.0), LEGIBLE_BADGE_PX, zoom).max(7.0)
+    legible(
+        (BADGE_GROUP_FONT_PX * zoom).min(12.0),
+        LEGIBLE_BADGE_PX,
+        zoom,
+    )
+    .max(7.0)
 }
 
 /// Font size of a frame's title on screen at `zoom`.

@@ -22,8 +22,12 @@ fn exit_point(inside: Pos2, outside: Pos2, rect: Rect) -> Pos2 {
             f32::INFINITY
         }
     };
-    let t = along(inside.x, d.x, rect.left(), rect.right())
-        .min(along(inside.y, d.y, rect.top(), rect.bottom()));
+    let t = along(inside.x, d.x, rect.left(), rect.right()).min(along(
+        inside.y,
+        d.y,
+        rect.top(),
+        rect.bottom(),
+    ));
     if t.is_finite() {
         inside + d * t.clamp(0.0, 1.0)
     } else {
@@ -120,6 +124,9 @@ mod tests {
         let to = Rect::from_min_max(pos2(200.0, 0.0), pos2(300.0, 100.0));
         let mut path = [pos2(90.0, 50.0), pos2(150.0, 50.0), pos2(210.0, 50.0)];
         clip_ends(&mut path, from, to);
-        assert_eq!(path, [pos2(100.0, 50.0), pos2(150.0, 50.0), pos2(200.0, 50.0)]);
+        assert_eq!(
+            path,
+            [pos2(100.0, 50.0), pos2(150.0, 50.0), pos2(200.0, 50.0)]
+        );
     }
 }

@@ -113,8 +113,8 @@ pub fn layout(painter: &Painter, sticky_width: f32, zoom: f32, badges: &Badges) 
             })
             .fold(style::PARTITION_ROW.1 * zoom, f32::max)
             + 8.0;
-        bar_width = style::partition_bar_width(sticky_width / zoom.max(1e-3), partitions)
-            * zoom.max(0.6);
+        bar_width =
+            style::partition_bar_width(sticky_width / zoom.max(1e-3), partitions) * zoom.max(0.6);
         partitions_size = vec2(
             label_width + bar_width * partitions as f32 + 8.0,
             row_height * badges.partitions.len() as f32 + 4.0,

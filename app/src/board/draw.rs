@@ -226,9 +226,8 @@ pub fn sticky(
                     .with_angle(angle),
             );
         }
-        painter.add(
-            RectShape::new(rect, radius, fill, outline, StrokeKind::Inside).with_angle(angle),
-        );
+        painter
+            .add(RectShape::new(rect, radius, fill, outline, StrokeKind::Inside).with_angle(angle));
     }
     if element.pivotal {
         let bar = style::pivotal_bar_px(zoom, rect.width());
@@ -320,7 +319,12 @@ pub fn shows_frame_titles(zoom: f32) -> bool {
 }
 
 /// A frame's title, laid out at `zoom`.
-pub fn frame_title_galley(painter: &Painter, element: &Element, zoom: f32, dark: bool) -> Arc<Galley> {
+pub fn frame_title_galley(
+    painter: &Painter,
+    element: &Element,
+    zoom: f32,
+    dark: bool,
+) -> Arc<Galley> {
     painter.layout_no_wrap(
         style::frame_title(element),
         FontId::proportional(style::frame_title_px_at(zoom)),

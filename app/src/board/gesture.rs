@@ -99,7 +99,14 @@ impl BoardState {
         if response.drag_stopped() {
             commands.extend(self.drag_stop(ui, model, canvas, shift, read_only.as_deref()));
         }
-        self.clicks(ui, model, response, shift, read_only.as_deref(), &mut commands);
+        self.clicks(
+            ui,
+            model,
+            response,
+            shift,
+            read_only.as_deref(),
+            &mut commands,
+        );
         // A sticky dropped from the palette.
         if let Some((kind, pivotal)) = self.palette_drag
             && !ui.input(|i| i.pointer.any_down())
@@ -264,7 +271,12 @@ impl BoardState {
                     self.start_editing(id, &name, false);
                 }
             } else if hit == Hit::Empty {
-                commands.push(self.create_at(self.current_kind, self.current_pivotal, at, self.canvas));
+                commands.push(self.create_at(
+                    self.current_kind,
+                    self.current_pivotal,
+                    at,
+                    self.canvas,
+                ));
             }
         }
         if response.secondary_clicked()

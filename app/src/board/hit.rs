@@ -42,8 +42,7 @@ impl BoardState {
                     continue;
                 }
                 let r = to_screen.mul_rect(*rect);
-                if handle_pos(r).distance(screen) <= NEAR_HANDLE
-                    && r.expand(12.0).contains(screen)
+                if handle_pos(r).distance(screen) <= NEAR_HANDLE && r.expand(12.0).contains(screen)
                 {
                     return Hit::Handle(id.clone());
                 }
@@ -95,10 +94,7 @@ impl BoardState {
         self.overlay
             .dots
             .iter()
-            .filter_map(|dot| {
-                self.dot_pos(dot)
-                    .map(|p| (p.distance(screen), dot.message))
-            })
+            .filter_map(|dot| self.dot_pos(dot).map(|p| (p.distance(screen), dot.message)))
             .filter(|(d, _)| *d <= NEAR_LINE + 1.0)
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, message)| message)

@@ -117,7 +117,10 @@ impl BoardState {
         self.minimap_shown = Some(frame);
         self.minimap_map_ui(ui, canvas, frame);
         // Its fold button, top right.
-        let fold = Rect::from_min_size(pos2(frame.right() - 20.0, frame.top() + 2.0), vec2(18.0, 16.0));
+        let fold = Rect::from_min_size(
+            pos2(frame.right() - 20.0, frame.top() + 2.0),
+            vec2(18.0, 16.0),
+        );
         let response = ui.interact(fold, ui.make_persistent_id("minimap-fold"), Sense::click());
         response.widget_info(|| {
             egui::WidgetInfo::labeled(egui::Role::Button, true, "Fold the minimap")

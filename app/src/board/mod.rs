@@ -191,7 +191,6 @@ impl Default for BoardState {
     }
 }
 
-
 impl BoardState {
     /// The canvas rectangle on screen (last frame).
     pub fn canvas(&self) -> Rect {

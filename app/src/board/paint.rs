@@ -157,8 +157,7 @@ impl BoardState {
         let Some(Drag::Move { ids, delta }) = &self.drag else {
             return (BTreeSet::new(), Vec2::ZERO);
         };
-        let (dx, dy) =
-            self.snapped_delta(model, ids, *delta, ui.input(|i| i.modifiers.shift));
+        let (dx, dy) = self.snapped_delta(model, ids, *delta, ui.input(|i| i.modifiers.shift));
         (ids.iter().cloned().collect(), vec2(dx as f32, dy as f32))
     }
 
@@ -183,9 +182,20 @@ impl BoardState {
 
     /// A dashed line through the whole board at each pivotal event: the
     /// tape a workshop puts on the wall between the story's phases.
-    fn phase_lines(&self, painter: &egui::Painter, canvas: Rect, screen_rect: &dyn Fn(usize) -> Rect) {
-        let bounds = self.view.screen_from_board(canvas).mul_rect(self.scene.bounds);
-        let (top, bottom) = (bounds.top().max(canvas.top()), bounds.bottom().min(canvas.bottom()));
+    fn phase_lines(
+        &self,
+        painter: &egui::Painter,
+        canvas: Rect,
+        screen_rect: &dyn Fn(usize) -> Rect,
+    ) {
+        let bounds = self
+            .view
+            .screen_from_board(canvas)
+            .mul_rect(self.scene.bounds);
+        let (top, bottom) = (
+            bounds.top().max(canvas.top()),
+            bounds.bottom().min(canvas.bottom()),
+        );
         if top >= bottom {
             return;
         }
@@ -403,11 +413,9 @@ impl BoardState {
                 let start = handle_pos(screen_rect(*i));
                 let from_kind = self.scene.elements[*i].2;
                 let target = match self.hit(*pointer, false) {
-                    Hit::Element(to) if &to != from => self
-                        .scene
-                        .index
-                        .get(&to)
-                        .map(|j| self.scene.elements[*j].2),
+                    Hit::Element(to) if &to != from => {
+                        self.scene.index.get(&to).map(|j| self.scene.elements[*j].2)
+                    }
                     _ => None,
                 };
                 let (line, label) = match target.map(|to| infer_flow(from_kind, to)) {

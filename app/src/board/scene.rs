@@ -112,9 +112,9 @@ impl Scene {
             .iter()
             .enumerate()
             .map(|(i, (_, r, _))| {
-                (0..self.frames)
-                    .rev()
-                    .find(|&f| f != i && elements[f].1.contains(r.center()) && area(&elements[f].1) > area(r))
+                (0..self.frames).rev().find(|&f| {
+                    f != i && elements[f].1.contains(r.center()) && area(&elements[f].1) > area(r)
+                })
             })
             .collect();
         self.obstacles = Obstacles::new(

@@ -60,26 +60,65 @@ pub fn legend_ui(ctx: &egui::Context, open: &mut bool) {
 
 /// The badge lines a running sticky shows, each with what it means.
 const RUN_BADGES: &[(&str, &str)] = &[
-    ("q 3", "q: messages waiting for this element (its queue and its lag)"),
+    (
+        "q 3",
+        "q: messages waiting for this element (its queue and its lag)",
+    ),
     ("busy 2/4", "busy: instances working now / instances"),
     ("done 120", "done: messages processed and committed"),
-    ("err 5", "err: failed attempts (each is retried, if retries are left)"),
-    ("dlq 1", "dlq: messages moved to the dead-letter topic after their last retry"),
-    ("drop 2", "drop: messages lost (at-most-once, or given up on)"),
-    ("dup 1", "dup: effects applied a second time (at-least-once redeliveries)"),
-    ("requests ok 9 · failed 1", "requests: calls this element made that were answered, or failed"),
-    ("40 msgs · 3 partitions", "a topic: messages in its log, and its partitions"),
+    (
+        "err 5",
+        "err: failed attempts (each is retried, if retries are left)",
+    ),
+    (
+        "dlq 1",
+        "dlq: messages moved to the dead-letter topic after their last retry",
+    ),
+    (
+        "drop 2",
+        "drop: messages lost (at-most-once, or given up on)",
+    ),
+    (
+        "dup 1",
+        "dup: effects applied a second time (at-least-once redeliveries)",
+    ),
+    (
+        "requests ok 9 · failed 1",
+        "requests: calls this element made that were answered, or failed",
+    ),
+    (
+        "40 msgs · 3 partitions",
+        "a topic: messages in its log, and its partitions",
+    ),
 ];
 
 fn swatch(ui: &mut egui::Ui, fill: Color32, pivotal: Option<[u8; 3]>) {
     let (rect, _) = ui.allocate_exact_size(vec2(34.0, 22.0), egui::Sense::hover());
     let painter = ui.painter();
     if let Some(rgb) = pivotal {
-        painter.rect_stroke(rect.shrink(1.0), 3, Stroke::new(2.5, draw::color(rgb)), StrokeKind::Inside);
+        painter.rect_stroke(
+            rect.shrink(1.0),
+            3,
+            Stroke::new(2.5, draw::color(rgb)),
+            StrokeKind::Inside,
+        );
     }
-    painter.rect(rect.shrink(if pivotal.is_some() { 3.0 } else { 0.0 }), 3, fill, Stroke::new(0.5, Color32::from_black_alpha(90)), StrokeKind::Inside);
+    painter.rect(
+        rect.shrink(if pivotal.is_some() { 3.0 } else { 0.0 }),
+        3,
+        fill,
+        Stroke::new(0.5, Color32::from_black_alpha(90)),
+        StrokeKind::Inside,
+    );
     if let Some(rgb) = pivotal {
-        painter.rect_filled(egui::Rect::from_min_max(egui::pos2(rect.right() - 8.0, rect.top() + 3.0), egui::pos2(rect.right() - 3.0, rect.bottom() - 3.0)), 0, draw::color(rgb));
+        painter.rect_filled(
+            egui::Rect::from_min_max(
+                egui::pos2(rect.right() - 8.0, rect.top() + 3.0),
+                egui::pos2(rect.right() - 3.0, rect.bottom() - 3.0),
+            ),
+            0,
+            draw::color(rgb),
+        );
     }
 }
 
@@ -90,7 +129,11 @@ fn badge_sample(ui: &mut egui::Ui, text: &str) {
         .corner_radius(3)
         .inner_margin(egui::Margin::symmetric(4, 2))
         .show(ui, |ui| {
-            ui.label(RichText::new(text).monospace().color(draw::color(style::BADGE_TEXT_RGB)));
+            ui.label(
+                RichText::new(text)
+                    .monospace()
+                    .color(draw::color(style::BADGE_TEXT_RGB)),
+            );
         });
 }
 
@@ -112,28 +155,67 @@ fn run_mark(ui: &mut egui::Ui, mark: RunMark) {
     match mark {
         RunMark::Dot => {
             let y = rect.center().y;
-            painter.line_segment([egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)], Stroke::new(1.5, Color32::from_gray(140)));
-            painter.circle(egui::pos2(rect.center().x, y), 5.0, Color32::from_rgb(0x42, 0xA5, 0xF5), Stroke::new(1.0, Color32::from_black_alpha(120)));
+            painter.line_segment(
+                [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)],
+                Stroke::new(1.5, Color32::from_gray(140)),
+            );
+            painter.circle(
+                egui::pos2(rect.center().x, y),
+                5.0,
+                Color32::from_rgb(0x42, 0xA5, 0xF5),
+                Stroke::new(1.0, Color32::from_black_alpha(120)),
+            );
         }
         RunMark::Lag => {
             painter.rect_filled(rect, 3, draw::color(style::BADGE_BOX_RGBA));
             for (p, lag) in [0_u64, 3, 8, 10].iter().enumerate() {
                 let h = 18.0 * *lag as f32 / 10.0;
                 let left = rect.left() + 6.0 + p as f32 * 9.0;
-                painter.rect_filled(egui::Rect::from_min_max(egui::pos2(left, rect.bottom() - 3.0 - h.max(1.0)), egui::pos2(left + 7.0, rect.bottom() - 3.0)), 0, draw::color(style::lag_bar_rgb(*lag, 10)));
+                painter.rect_filled(
+                    egui::Rect::from_min_max(
+                        egui::pos2(left, rect.bottom() - 3.0 - h.max(1.0)),
+                        egui::pos2(left + 7.0, rect.bottom() - 3.0),
+                    ),
+                    0,
+                    draw::color(style::lag_bar_rgb(*lag, 10)),
+                );
             }
         }
         RunMark::Down => {
             painter.rect_filled(sticky, 3, fill);
-            crate::board::badges::marks(painter, sticky, 0.5, &style::Badges { down: true, ..Default::default() });
+            crate::board::badges::marks(
+                painter,
+                sticky,
+                0.5,
+                &style::Badges {
+                    down: true,
+                    ..Default::default()
+                },
+            );
         }
         RunMark::Degraded => {
             painter.rect_filled(sticky.shrink(3.0), 3, fill);
-            crate::board::badges::marks(painter, sticky.shrink(3.0), 0.5, &style::Badges { degraded: true, ..Default::default() });
+            crate::board::badges::marks(
+                painter,
+                sticky.shrink(3.0),
+                0.5,
+                &style::Badges {
+                    degraded: true,
+                    ..Default::default()
+                },
+            );
         }
         RunMark::Alarm => {
             painter.rect_filled(sticky, 3, fill);
-            crate::board::badges::marks(painter, sticky, 1.0, &style::Badges { alarm: true, ..Default::default() });
+            crate::board::badges::marks(
+                painter,
+                sticky,
+                1.0,
+                &style::Badges {
+                    alarm: true,
+                    ..Default::default()
+                },
+            );
         }
     }
 }

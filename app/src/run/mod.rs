@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egui::Color32;
 use stormflow_core::model::{ElementId, FaultKind, Model};
-use stormflow_core::style;
 use stormflow_core::sim::{
     AttemptRecord, FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series,
     Snapshot, Time, Trace,
 };
+use stormflow_core::style;
 use stormflow_core::units::format_duration_us;
 
 use crate::board::{Dot, Overlay};

@@ -20,7 +20,10 @@ pub(super) fn draw(
     kind: crate::model::FlowKind,
     dark: bool,
 ) -> fmt::Result {
-    let (Some(&end), Some(&before)) = (path.last(), path.len().checked_sub(2).and_then(|i| path.get(i))) else {
+    let (Some(&end), Some(&before)) = (
+        path.last(),
+        path.len().checked_sub(2).and_then(|i| path.get(i)),
+    ) else {
         return Ok(());
     };
     let stroke = style::flow_stroke(kind, 1.0, dark);
@@ -105,4 +108,3 @@ pub(super) fn draw(
     }
     writeln!(out, "</g>")
 }
-

@@ -11,8 +11,8 @@ use std::fmt::{self, Write};
 
 use super::text::{self, FONT_FAMILY};
 use crate::model::{Element, ElementId, ElementKind, Model};
-use crate::sim::Snapshot;
 use crate::route::Obstacles;
+use crate::sim::Snapshot;
 use crate::style::{self, Badges, BoardRect, Point, Rgba};
 
 /// Light or dark picture, as the board's two themes.

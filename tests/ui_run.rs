@@ -437,7 +437,9 @@ fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
     let boxes: Vec<(String, egui::Rect)> = h
         .query_all_by_label_contains(" figures: ")
         .map(|node| {
-            let label = node.accesskit_node().label().unwrap_or_default();
+            // A label's text is its value to accesskit.
+            let ak = node.accesskit_node();
+            let label = ak.label().or_else(|| ak.value()).unwrap_or_default();
             let name = label
                 .split(" figures: ")
                 .next()

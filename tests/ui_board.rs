@@ -586,3 +586,380 @@ fn the_command_palette_runs_a_command() {
     assert_eq!(x("customer"), x("place-order"));
     assert_eq!(h.state().doc.undo_label(), Some("Auto-layout"));
 }
+
+// ---- The board in a room: legible at fit, any board fits, nothing overlaps ----
+
+fn harness_sized(app: StormflowApp, size: [f32; 2]) -> Harness<'static, StormflowApp> {
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_max_steps(120)
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run();
+    h
+}
+
+fn sample(name: &str) -> Model {
+    format::load(&stormflow_tests::samples_dir().join(name)).expect("sample loads")
+}
+
+/// Every text painted last frame: (text, smallest font size in points, where).
+fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
+            egui::Shape::Text(text) => {
+                let size = text
+                    .galley
+                    .job
+                    .sections
+                    .iter()
+                    .map(|s| s.format.font_id.size)
+                    .fold(f32::INFINITY, f32::min);
+                out.push((
+                    text.galley.text().to_string(),
+                    size,
+                    text.visual_bounding_rect(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, &mut out);
+    }
+    out
+}
+
+/// An element's rectangle on the screen now.
+fn screen_rect_of(h: &Harness<StormflowApp>, element: &Element) -> egui::Rect {
+    let board = &h.state().board;
+    board
+        .view
+        .screen_from_board(board.canvas())
+        .mul_rect(stormflow_app::board::element_rect(element))
+}
+
+#[test]
+fn at_fit_every_name_on_the_online_shop_is_at_least_14_px_on_a_1920x1080_screen() {
+    let model = sample("online-shop.ron");
+    let h = harness_sized(
+        app_with(model.clone(), ScriptedDialogs::default()),
+        [1920.0, 1080.0],
+    );
+    let zoom = h.state().board.view.zoom;
+    assert!(
+        zoom < 14.0 / 16.0,
+        "the whole board needs a zoom-out to fit, or this proves nothing: {zoom}"
+    );
+    assert!(
+        h.state()
+            .board
+            .visible_board_rect()
+            .contains_rect(stormflow_app::board::model_bounds(model.elements())),
+        "the whole board is in view"
+    );
+    let texts = painted_texts(&h);
+    for element in model.elements() {
+        let wanted = if element.kind.is_frame() {
+            stormflow_core::style::frame_title(element)
+        } else {
+            element.name.clone()
+        };
+        let at = screen_rect_of(&h, element);
+        let sizes: Vec<f32> = texts
+            .iter()
+            .filter(|(text, _, rect)| *text == wanted && rect.intersects(at))
+            .map(|(_, size, _)| *size)
+            .collect();
+        assert!(!sizes.is_empty(), "{wanted:?} is drawn on its sticky");
+        for size in sizes {
+            assert!(size >= 14.0, "{wanted:?} is drawn at {size} px");
+        }
+    }
+}
+
+#[test]
+fn zoom_to_fit_shows_every_sticky_of_a_2000_sticky_board() {
+    let model = stormflow_core::synth::workshop(2_000);
+    let bounds = stormflow_app::board::model_bounds(model.elements());
+    let mut h = harness(app_with(model, ScriptedDialogs::default()));
+    let mut view = h.state().board.view;
+    view.zoom = 1.0;
+    h.state_mut().board.view = view;
+    press(&mut h, Modifiers::COMMAND, Key::Num1);
+    let board = &h.state().board;
+    assert!(
+        board.view.zoom < 0.1,
+        "further out than the old 10% floor: {}",
+        board.view.zoom
+    );
+    assert!(
+        board.visible_board_rect().contains_rect(bounds),
+        "{:?} holds {bounds:?}",
+        board.visible_board_rect()
+    );
+}
+
+/// Painted rectangles and line segments of one colour: (bounding box of
+/// each mesh's or shape's vertices of that colour).
+fn painted_in(h: &Harness<StormflowApp>, color: egui::Color32) -> Vec<egui::Rect> {
+    fn walk(shape: &egui::Shape, color: egui::Color32, out: &mut Vec<egui::Rect>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, color, out)),
+            egui::Shape::LineSegment { points, stroke } if stroke.color == color => {
+                out.push(egui::Rect::from_two_pos(points[0], points[1]));
+            }
+            egui::Shape::Rect(rect) if rect.fill == color || rect.stroke.color == color => {
+                out.push(rect.visual_bounding_rect());
+            }
+            egui::Shape::Mesh(mesh) => {
+                // Quads of the colour, four vertices each.
+                for quad in mesh.vertices.chunks(4) {
+                    if quad.iter().all(|v| v.color == color) {
+                        out.push(quad.iter().fold(egui::Rect::NOTHING, |r, v| {
+                            r.union(egui::Rect::from_pos(v.pos))
+                        }));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, color, &mut out);
+    }
+    out
+}
+
+#[test]
+fn a_pivotal_event_stands_out_near_and_far() {
+    use stormflow_app::board::draw::color;
+    use stormflow_core::style;
+    let mut model = Model::new("Phases");
+    let mut pivotal = Element::new(
+        "paid",
+        ElementKind::Event,
+        "Order Paid",
+        Pos { x: 400, y: 0 },
+    );
+    pivotal.pivotal = true;
+    for element in [
+        Element::new(
+            "placed",
+            ElementKind::Event,
+            "Order Placed",
+            Pos { x: 0, y: 0 },
+        ),
+        pivotal.clone(),
+        Element::new(
+            "shipped",
+            ElementKind::Event,
+            "Order Shipped",
+            Pos { x: 800, y: 0 },
+        ),
+        // Far away: the fit must zoom out a long way.
+        Element::new(
+            "later",
+            ElementKind::Event,
+            "Much Later",
+            Pos {
+                x: 40_000,
+                y: 9_000,
+            },
+        ),
+    ] {
+        model.add_element(element).expect("fresh id");
+    }
+    let mut h = harness(app_with(model, ScriptedDialogs::default()));
+    let bar = color(style::PIVOTAL_BAR_RGB);
+    let line = color(style::PIVOTAL_LINE.1);
+    for far in [true, false] {
+        if !far {
+            // At 100%, with the pivotal event in the middle.
+            let canvas = h.state().board.canvas();
+            let board = &mut h.state_mut().board;
+            board.view.zoom = 1.0;
+            board.view.center_on(
+                canvas,
+                stormflow_app::board::element_rect(&pivotal).center(),
+            );
+            h.run();
+        }
+        let zoom = h.state().board.view.zoom;
+        assert_eq!(far, zoom < 0.05, "{zoom}");
+        let sticky = screen_rect_of(&h, &pivotal);
+        let marked = painted_in(&h, bar)
+            .into_iter()
+            .filter(|r| r.intersects(sticky.expand(6.0)))
+            .fold(egui::Rect::NOTHING, |a, r| a.union(r));
+        assert!(
+            marked.width() >= sticky.width() + 4.0 && marked.height() >= sticky.height() + 4.0,
+            "a dark outline at least 2 px wide around {sticky:?} at {zoom}: {marked:?}"
+        );
+        let phase = painted_in(&h, line)
+            .into_iter()
+            .filter(|r| (r.center().x - sticky.right()).abs() < 1.0)
+            .fold(egui::Rect::NOTHING, |a, r| a.union(r));
+        let canvas = h.state().board.canvas();
+        let board = h.state().board.view.screen_from_board(canvas).mul_rect(
+            stormflow_app::board::model_bounds(h.state().doc.model().elements()),
+        );
+        let expected = board.intersect(canvas).height();
+        assert!(
+            phase.height() >= expected * 0.9,
+            "the phase line runs through the board at {zoom}: {phase:?} of {expected}"
+        );
+    }
+}
+
+#[test]
+fn a_new_arrow_goes_around_the_sticky_in_its_way() {
+    use stormflow_core::style::{BoardRect, Point};
+    let mut model = Model::new("In the way");
+    for (id, kind, name, x) in [
+        ("customer", ElementKind::Actor, "Customer", 0),
+        ("worry", ElementKind::Hotspot, "In the way", 260),
+        ("place-order", ElementKind::Command, "Place Order", 520),
+    ] {
+        model
+            .add_element(Element::new(id, kind, name, Pos { x, y: 0 }))
+            .expect("fresh id");
+    }
+    let mut h = harness(app_with(model, ScriptedDialogs::default()));
+    let customer = h
+        .state()
+        .doc
+        .model()
+        .element(&"customer".into())
+        .expect("exists")
+        .clone();
+    let size = customer.size_or_default();
+    let handle = screen(&h, size.w as f32, size.h as f32 / 2.0);
+    let target = center_of(&h, "place-order");
+    drag(&mut h, handle, target);
+    let key = Flow::new("customer", "place-order", FlowKind::Issues).key();
+    assert!(h.state().doc.model().flow(&key).is_some(), "connected");
+    let path = h.state().board.arrow_path(&key).expect("drawn");
+    let worry = h
+        .state()
+        .doc
+        .model()
+        .element(&"worry".into())
+        .expect("exists")
+        .clone();
+    let r = screen_rect_of(&h, &worry);
+    let obstacle = BoardRect {
+        min: Point::new(r.min.x, r.min.y),
+        max: Point::new(r.max.x, r.max.y),
+    };
+    assert!(path.len() > 2, "a detour, not a straight line: {path:?}");
+    for pair in path.windows(2) {
+        assert!(
+            !stormflow_core::route::segment_crosses(
+                Point::new(pair[0].x, pair[0].y),
+                Point::new(pair[1].x, pair[1].y),
+                &obstacle
+            ),
+            "{path:?} runs through {r:?}"
+        );
+    }
+}
+
+#[test]
+fn a_frame_title_moves_out_from_behind_the_sticky_in_its_corner() {
+    let mut model = Model::new("Title");
+    let mut frame = Element::new(
+        "billing",
+        ElementKind::Context,
+        "Billing",
+        Pos { x: 0, y: 0 },
+    );
+    frame.size = Some(stormflow_core::model::Size { w: 900, h: 500 });
+    let corner = Element::new(
+        "corner",
+        ElementKind::Event,
+        "In The Corner",
+        Pos { x: 0, y: 0 },
+    );
+    model.add_element(frame.clone()).expect("fresh id");
+    model.add_element(corner.clone()).expect("fresh id");
+    let h = harness(app_with(model, ScriptedDialogs::default()));
+    let title = stormflow_core::style::frame_title(&frame);
+    let (_, _, at) = painted_texts(&h)
+        .into_iter()
+        .find(|(text, _, _)| *text == title)
+        .expect("the title is drawn");
+    let sticky = screen_rect_of(&h, &corner);
+    assert!(!at.intersects(sticky), "{at:?} is clear of {sticky:?}");
+    assert!(
+        screen_rect_of(&h, &frame).contains_rect(at),
+        "and inside its frame"
+    );
+}
+
+#[test]
+fn the_minimap_moves_off_the_stickies_and_folds_when_every_corner_has_one() {
+    let covers = |h: &Harness<StormflowApp>, map: egui::Rect| {
+        h.state()
+            .doc
+            .model()
+            .elements()
+            .filter(|e| screen_rect_of(h, e).intersects(map))
+            .map(|e| e.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut h = harness(app_with(loose_board(), ScriptedDialogs::default()));
+    let first = h.state().board.minimap_rect().expect("shown");
+    assert_eq!(covers(&h, first), Vec::<String>::new());
+    // Pan a sticky under it: the minimap moves to a free corner.
+    let under = first.center() - center_of(&h, "ship-order");
+    h.state_mut().board.view.pan += under;
+    h.run();
+    let moved = h.state().board.minimap_rect().expect("still shown");
+    assert_ne!(moved, first, "it moved");
+    assert_eq!(covers(&h, moved), Vec::<String>::new());
+    // A sticky in every corner: it folds into a tab, which opens it anyway.
+    let mut corners = Model::new("Corners");
+    for (id, x, y) in [
+        ("a", 0, 0),
+        ("b", 3000, 0),
+        ("c", 0, 2000),
+        ("d", 3000, 2000),
+    ] {
+        corners
+            .add_element(Element::new(id, ElementKind::Event, id, Pos { x, y }))
+            .expect("fresh id");
+    }
+    let mut h = harness(app_with(corners, ScriptedDialogs::default()));
+    assert_eq!(h.state().board.minimap_rect(), None, "folded");
+    h.get_by_label("Show the minimap").click();
+    h.run();
+    assert!(h.state().board.minimap_rect().is_some(), "opened by hand");
+    h.get_by_label("Fold the minimap").click();
+    h.run();
+    assert_eq!(h.state().board.minimap_rect(), None, "and folded by hand");
+}
+
+#[test]
+fn the_legend_explains_the_run_badges_the_dots_and_the_down_cross() {
+    let mut h = harness(app_with(loose_board(), ScriptedDialogs::default()));
+    press(&mut h, Modifiers::NONE, Key::F3);
+    for needle in [
+        "q: messages waiting",
+        "busy: instances working",
+        "done: messages processed",
+        "err: failed attempts",
+        "dlq: messages moved to the dead-letter topic",
+        "a travelling dot: a message on its way",
+        "DOWN: a fault took this element down",
+        "pivotal event",
+    ] {
+        assert!(
+            h.query_all_by_label_contains(needle).count() >= 1,
+            "the legend says {needle:?}"
+        );
+    }
+}

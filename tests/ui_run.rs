@@ -597,4 +597,114 @@ fn adding_a_workload_from_the_run_view_restarts_the_run_with_traffic() {
             .is_some_and(|e| e.workload.is_none()),
         "one undo step takes it back"
     );
+/// Every text painted last frame: (text, smallest font size in points, where).
+fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
+            egui::Shape::Text(text) => {
+                let size = text
+                    .galley
+                    .job
+                    .sections
+                    .iter()
+                    .map(|s| s.format.font_id.size)
+                    .fold(f32::INFINITY, f32::min);
+                out.push((
+                    text.galley.text().to_string(),
+                    size,
+                    text.visual_bounding_rect(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, &mut out);
+    }
+    out
+}
+
+#[test]
+fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
+    use egui_kittest::kittest::NodeT;
+    let mut app = StormflowApp::with(
+        Settings::default(),
+        Box::new(ScriptedDialogs::default()),
+        None,
+    );
+    app.replace_document(Document::new(shop(), None));
+    let mut h = Harness::builder()
+        .with_size([1920.0, 1080.0])
+        .with_step_dt(1.0 / 60.0)
+        .with_max_steps(200)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run_steps(2);
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 3);
+    apply(&mut h, Command::ZoomToFit);
+    h.run_steps(15);
+    let board = &h.state().board;
+    let to_screen = board.view.screen_from_board(board.canvas());
+    let model = h.state().doc.model().clone();
+    let rect_of =
+        |e: &stormflow_core::Element| to_screen.mul_rect(stormflow_app::board::element_rect(e));
+    // Legible: every badge line at 11 px or more.
+    let lines: Vec<(String, f32)> = painted_texts(&h)
+        .into_iter()
+        .filter(|(text, _, _)| text.contains("busy ") || text.contains("done "))
+        .map(|(text, size, _)| (text, size))
+        .collect();
+    assert!(lines.len() >= 4, "badges are drawn: {lines:?}");
+    for (text, size) in &lines {
+        assert!(*size >= 11.0, "{text:?} at {size} px");
+    }
+    // Placed: inside the sticky's frame, off every other sticky and box.
+    let boxes: Vec<(String, egui::Rect)> = h
+        .query_all_by_label_contains(" figures: ")
+        .map(|node| {
+            // A label's text is its value to accesskit.
+            let ak = node.accesskit_node();
+            let label = ak.label().or_else(|| ak.value()).unwrap_or_default();
+            let name = label
+                .split(" figures: ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            (name, node.rect())
+        })
+        .collect();
+    assert!(
+        boxes.len() >= 8,
+        "every running sticky has figures: {boxes:?}"
+    );
+    for (i, (name, at)) in boxes.iter().enumerate() {
+        let owner = model
+            .elements()
+            .find(|e| !e.kind.is_frame() && &e.name == name)
+            .unwrap_or_else(|| panic!("{name} is a sticky"));
+        let own = rect_of(owner);
+        for other in model.elements().filter(|e| e.id != owner.id) {
+            let r = rect_of(other);
+            if other.kind.is_frame() {
+                if r.contains(own.center()) {
+                    assert!(
+                        r.contains_rect(*at),
+                        "{name}'s figures stay inside {}",
+                        other.id
+                    );
+                }
+            } else {
+                assert!(
+                    !r.intersects(*at),
+                    "{name}'s figures {at:?} cover {} {r:?}",
+                    other.id
+                );
+            }
+        }
+        for (other, r) in &boxes[i + 1..] {
+            assert!(!r.intersects(*at), "{name}'s and {other}'s figures overlap");
+        }
+    }
 }

@@ -14,6 +14,8 @@ pub mod edit;
 pub mod export;
 pub mod import;
 pub mod layout;
+pub mod placement;
+pub mod route;
 pub mod sim;
 pub mod style;
 pub mod sweep;

@@ -170,6 +170,72 @@ pub fn name_font_px(kind: ElementKind) -> f32 {
     }
 }
 
+// ---- Legible in a room -------------------------------------------------------
+//
+// Zoomed out to see a whole board, text would shrink with the stickies until
+// no one past the first row can read it. From LEGIBLE_FROM_ZOOM up, text
+// keeps a floor instead and a sticky grows around a name that no longer
+// fits; below it, the floor falls away with the zoom towards the blocks
+// without text of the level of detail.
+
+/// Smallest size of a sticky's name on screen, in points, from [`LEGIBLE_FROM_ZOOM`] up.
+pub const LEGIBLE_NAME_PX: f32 = 14.0;
+/// Smallest size of the run badges' text on screen, in points, from [`LEGIBLE_FROM_ZOOM`] up.
+pub const LEGIBLE_BADGE_PX: f32 = 11.0;
+/// The zoom from which text keeps its legible floor.
+pub const LEGIBLE_FROM_ZOOM: f32 = 0.4;
+/// The most a sticky grows (per side, as a share of its size) to hold its name.
+pub const MAX_GROWTH: f32 = 0.6;
+
+/// `natural` (a size at `zoom`), or the legible `floor` when that is
+/// larger; below [`LEGIBLE_FROM_ZOOM`] the floor shrinks with the zoom.
+fn legible(natural: f32, floor: f32, zoom: f32) -> f32 {
+    let floor = if zoom >= LEGIBLE_FROM_ZOOM {
+        floor
+    } else {
+        floor * zoom.max(0.0) / LEGIBLE_FROM_ZOOM
+    };
+    natural.max(floor)
+}
+
+/// Font size of a sticky's name on screen at `zoom`.
+pub fn name_px_at(kind: ElementKind, zoom: f32) -> f32 {
+    legible(name_font_px(kind) * zoom, LEGIBLE_NAME_PX, zoom)
+}
+
+/// Font size of the badge lines on screen at `zoom`.
+pub fn badge_px_at(zoom: f32) -> f32 {
+    legible((BADGE_FONT_PX * zoom).min(13.0), LEGIBLE_BADGE_PX, zoom).max(7.5)
+}
+
+/// Font size of the group names in a topic's partition box at `zoom`.
+pub fn badge_group_px_at(zoom: f32) -> f32 {
+    legible(
+        (BADGE_GROUP_FONT_PX * zoom).min(12.0),
+        LEGIBLE_BADGE_PX,
+        zoom,
+    )
+    .max(7.0)
+}
+
+/// Font size of a frame's title on screen at `zoom`.
+pub fn frame_title_px_at(zoom: f32) -> f32 {
+    legible(FRAME_TITLE_PX * zoom, LEGIBLE_NAME_PX, zoom).max(9.0)
+}
+
+/// The rectangle a sticky drawn at `rect` is grown to so that content of
+/// `need` (width, height, padding included) fits: wider on both sides,
+/// taller downwards, by at most [`MAX_GROWTH`] of its size each way.
+pub fn grown_rect(rect: &BoardRect, need: (f32, f32)) -> BoardRect {
+    let (w, h) = (rect.width(), rect.height());
+    let grow_w = (need.0 - w).clamp(0.0, w * MAX_GROWTH);
+    let grow_h = (need.1 - h).clamp(0.0, h * MAX_GROWTH);
+    BoardRect {
+        min: Point::new(rect.min.x - grow_w / 2.0, rect.min.y),
+        max: Point::new(rect.max.x + grow_w / 2.0, rect.max.y + grow_h),
+    }
+}
+
 /// Rows of a wrapped name are this many font sizes apart.
 pub const NAME_LINE_HEIGHT: f32 = 1.25;
 
@@ -200,8 +266,27 @@ pub fn shows_patterns(model: &Model) -> bool {
 
 /// Width of the dark bar on the right edge of a pivotal event, at zoom 1.
 pub const PIVOTAL_BAR_WIDTH: f32 = 6.0;
-/// Colour of the pivotal bar.
+/// Colour of the pivotal bar, outline and phase line.
 pub const PIVOTAL_BAR_RGB: [u8; 3] = [0x5D, 0x2E, 0x0C];
+
+// A pivotal event splits the story into phases. Workshops mark one with
+// tape on the wall; the board draws it so that it stands out at any zoom:
+// a bar on its right edge and a dark outline that never get thinner than a
+// few points, and a dashed phase line through the whole board behind it.
+
+/// Width on screen of a pivotal event's bar at `zoom`, on a sticky `width` wide.
+pub fn pivotal_bar_px(zoom: f32, width: f32) -> f32 {
+    (PIVOTAL_BAR_WIDTH * zoom).max(5.0).min(width * 0.3)
+}
+
+/// Width on screen of a pivotal event's outline at `zoom`.
+pub fn pivotal_outline_px(zoom: f32) -> f32 {
+    (3.0 * zoom).clamp(2.5, 5.0)
+}
+
+/// The dashed phase line through the board at a pivotal event: (width on
+/// screen, colour, dash and gap on screen).
+pub const PIVOTAL_LINE: (f32, Rgba, (f32, f32)) = (2.0, [0x5D, 0x2E, 0x0C, 150], (10.0, 6.0));
 
 /// A topic drawn as a pipe lying down: a fully rounded rectangle with the
 /// pipe's open end as an ellipse near its right edge.

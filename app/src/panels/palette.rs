@@ -93,7 +93,7 @@ pub fn palette_ui(ui: &mut egui::Ui, level: Level, board: &mut BoardState) -> Ve
         ui.painter().rect(
             swatch,
             2,
-            draw::legend_color(kind.legend_rgb()),
+            draw::color(kind.legend_rgb()),
             Stroke::new(
                 if pivotal { 3.0 } else { 0.5 },
                 Color32::from_rgb(0x5D, 0x2E, 0x0C),

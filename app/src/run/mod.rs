@@ -23,14 +23,15 @@ pub mod trace;
 use std::collections::{BTreeMap, BTreeSet};
 
 use egui::Color32;
-use stormflow_core::model::{ElementId, ElementKind, FaultKind, Model};
+use stormflow_core::model::{ElementId, FaultKind, Model};
 use stormflow_core::sim::{
     AttemptRecord, FLAG_DEAD_LETTER, FLAG_SYNC, KeySpaces, MsgId, NO_MSG, Outcome, Series,
     Snapshot, StopReason, Time, Trace,
 };
+use stormflow_core::style;
 use stormflow_core::units::format_duration_us;
 
-use crate::board::{Badges, Dot, Overlay};
+use crate::board::{Dot, Overlay};
 use runner::{Frame, Runner, RunnerCommand, RunnerEvent, Speed};
 
 /// Per-message outcome bits, gathered from its attempts.
@@ -418,69 +419,9 @@ impl RunView {
             ),
             ..Overlay::default()
         };
-        for (i, state) in self.snapshot.elements.iter().enumerate() {
-            let Some(id) = self.id(i as u32) else {
-                continue;
-            };
-            let Some(element) = model.element(id) else {
-                continue;
-            };
-            if element.kind.is_annotation() {
-                continue;
-            }
-            let c = &state.counters;
-            let mut lines = Vec::new();
-            if element.kind.is_service() {
-                lines.push(format!(
-                    "q {} · busy {}/{}",
-                    state.queued, state.in_flight, state.instances
-                ));
-            }
-            let mut done = format!("done {}", c.processed);
-            for (count, word) in [
-                (c.errors, "err"),
-                (c.dead_lettered, "dlq"),
-                (c.dropped, "drop"),
-                (c.duplicates, "dup"),
-            ] {
-                if count > 0 {
-                    done.push_str(&format!(" · {word} {count}"));
-                }
-            }
-            if element.kind.is_service() && (c.processed > 0 || c.errors > 0) {
-                lines.push(done);
-            }
-            if c.requests_ok + c.requests_failed > 0 {
-                lines.push(format!(
-                    "requests ok {} · failed {}",
-                    c.requests_ok, c.requests_failed
-                ));
-            }
-            let mut partitions = Vec::new();
-            if element.kind == ElementKind::Topic
-                && let Some(topic) = self.snapshot.topics.iter().find(|t| t.element == i as u32)
-            {
-                lines.push(format!(
-                    "{} msgs · {} partitions",
-                    topic.end_offsets.iter().sum::<u64>(),
-                    topic.end_offsets.len()
-                ));
-                for group in &topic.groups {
-                    let lag: u64 = group.lag.iter().sum();
-                    partitions.push((format!("{} {lag}", group.group), group.lag.clone()));
-                }
-            }
-            overlay.badges.insert(
-                id.clone(),
-                Badges {
-                    lines,
-                    down: state.down,
-                    degraded: state.slow_factor > 1 || state.failing_rate > 0.0,
-                    alarm: state.stopped || c.dead_lettered > 0,
-                    partitions,
-                },
-            );
-        }
+        // The run's own model numbers the snapshot's elements; the SVG
+        // export draws the same badges from the same function.
+        overlay.badges = style::live_badges(&self.model, &self.snapshot);
         self.dots(model, &mut overlay);
         let chain = self.chain();
         for id in &chain {

@@ -7,6 +7,7 @@
 //! [`crate::format::write_atomic`]; a folder through [`write_folder`].
 
 mod apps;
+mod arrows;
 mod asyncapi;
 mod badges;
 mod dot;

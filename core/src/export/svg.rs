@@ -11,6 +11,7 @@ use std::fmt::{self, Write};
 
 use super::text::{self, FONT_FAMILY};
 use crate::model::{Element, ElementId, ElementKind, Model};
+use crate::route::Obstacles;
 use crate::sim::Snapshot;
 use crate::style::{self, Badges, BoardRect, Point, Rgba};
 
@@ -150,15 +151,27 @@ fn write_svg(
 
     let index: BTreeMap<&ElementId, (&Element, BoardRect)> =
         elements.iter().map(|(e, r)| (&e.id, (*e, *r))).collect();
+    // Arrows go around the stickies in between, as on the board.
+    let obstacles = Obstacles::new(
+        elements
+            .iter()
+            .filter(|(e, _)| !e.kind.is_frame())
+            .map(|(_, r)| *r)
+            .collect(),
+    );
     writeln!(out, r#"<g id="flows">"#)?;
     for flow in model.sorted_flows() {
         let (Some((from, a)), Some((to, b))) = (index.get(&flow.from), index.get(&flow.to)) else {
             continue;
         };
-        if !a.union(b).intersects(&view) {
+        let path = obstacles.route(a, b);
+        let extent = path.iter().fold(a.union(b), |r, p| {
+            r.union(&BoardRect::from_min_size(*p, 0.0, 0.0))
+        });
+        if !extent.intersects(&view) {
             continue;
         }
-        arrow(out, from, to, a, b, flow.kind, dark)?;
+        super::arrows::draw(out, from, to, &path, flow.kind, dark)?;
     }
     writeln!(out, "</g>")?;
 
@@ -273,86 +286,6 @@ fn frame_title_rect(element: &Element, rect: &BoardRect) -> BoardRect {
         width,
         rows.len() as f32 * style::FRAME_TITLE_PX * style::NAME_LINE_HEIGHT,
     )
-}
-
-fn arrow(
-    out: &mut String,
-    from: &Element,
-    to: &Element,
-    a: &BoardRect,
-    b: &BoardRect,
-    kind: crate::model::FlowKind,
-    dark: bool,
-) -> fmt::Result {
-    let (start, end) = style::flow_ends(a, b);
-    let stroke = style::flow_stroke(kind, 1.0, dark);
-    writeln!(
-        out,
-        r#"<g class="flow {}"><title>{} → {}: {}</title>"#,
-        kind.label().replace(' ', "-"),
-        Esc(&display_name(from)),
-        Esc(&display_name(to)),
-        kind.label()
-    )?;
-    write!(
-        out,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="{}""#,
-        Num(start.x),
-        Num(start.y),
-        Num(end.x),
-        Num(end.y),
-        Hex(stroke.rgb),
-        Num(stroke.width)
-    )?;
-    if let Some((dash, gap)) = stroke.dash {
-        write!(out, r#" stroke-dasharray="{} {}""#, Num(dash), Num(gap))?;
-    }
-    writeln!(out, "/>")?;
-    if let Some([tip, left, right]) = style::arrow_head(start, end, 1.0) {
-        writeln!(
-            out,
-            r#"<polygon points="{},{} {},{} {},{}" fill="{}"/>"#,
-            Num(tip.x),
-            Num(tip.y),
-            Num(left.x),
-            Num(left.y),
-            Num(right.x),
-            Num(right.y),
-            Hex(stroke.rgb)
-        )?;
-    }
-    let size = style::flow_label_px(1.0);
-    let label = kind.label();
-    let box_w = text::width(label, size) + style::FLOW_LABEL_PAD.0;
-    let box_h = size * style::NAME_LINE_HEIGHT + style::FLOW_LABEL_PAD.1;
-    let length = ((end.x - start.x).powi(2) + (end.y - start.y).powi(2)).sqrt();
-    if style::flow_label_fits(box_w, length) {
-        let mid = Point::new((start.x + end.x) / 2.0, (start.y + end.y) / 2.0);
-        let r = BoardRect::from_min_size(
-            Point::new(mid.x - box_w / 2.0, mid.y - box_h / 2.0),
-            box_w,
-            box_h,
-        );
-        write!(out, "<rect")?;
-        rect_attrs(out, &r, 3.0)?;
-        writeln!(
-            out,
-            r#" fill="{}"/>"#,
-            Hex(style::flow_label_background(dark))
-        )?;
-        writeln!(
-            out,
-            r#"<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">{}</text>"#,
-            Num(mid.x),
-            Num(r.min.y
-                + style::FLOW_LABEL_PAD.1 / 2.0
-                + text::baseline_in_row(size, size * style::NAME_LINE_HEIGHT)),
-            Num(size),
-            Hex(style::flow_label_rgb(dark)),
-            label
-        )?;
-    }
-    writeln!(out, "</g>")
 }
 
 fn sticky(
@@ -522,7 +455,7 @@ pub(super) fn rect_attrs(out: &mut String, r: &BoardRect, radius: f32) -> fmt::R
 }
 
 /// The name shown for an element in titles: its name, or what it is.
-fn display_name(element: &Element) -> String {
+pub(super) fn display_name(element: &Element) -> String {
     if element.name.trim().is_empty() {
         format!("unnamed {}", element.kind.label())
     } else {

@@ -597,6 +597,8 @@ fn adding_a_workload_from_the_run_view_restarts_the_run_with_traffic() {
             .is_some_and(|e| e.workload.is_none()),
         "one undo step takes it back"
     );
+}
+
 /// Every text painted last frame: (text, smallest font size in points, where).
 fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
     fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {

@@ -160,9 +160,19 @@ fn ctrl_i_imports_an_asyncapi_document_as_a_new_unsaved_board() {
     let mut h = harness(app_with(shop(), dialogs));
     press(&mut h, Modifiers::COMMAND, Key::I);
     let model = h.state().doc.model();
-    assert!(model.contains(&ElementId::new("invoices")), "the channel is a topic");
-    assert!(model.contains(&ElementId::new("billing")), "the app is a sticky");
-    assert_eq!(h.state().doc.path, None, "an import is a new, untitled board");
+    assert!(
+        model.contains(&ElementId::new("invoices")),
+        "the channel is a topic"
+    );
+    assert!(
+        model.contains(&ElementId::new("billing")),
+        "the app is a sticky"
+    );
+    assert_eq!(
+        h.state().doc.path,
+        None,
+        "an import is a new, untitled board"
+    );
     assert!(h.state().is_dirty(), "and it is not saved yet");
 }
 
@@ -172,6 +182,10 @@ fn pasting_a_kafka_streams_topology_imports_it() {
     h.event(egui::Event::Paste(TOPOLOGY.into()));
     h.run_steps(3);
     let model = h.state().doc.model();
-    assert!(model.contains(&ElementId::new("big-orders")), "{:?}", model.name);
+    assert!(
+        model.contains(&ElementId::new("big-orders")),
+        "{:?}",
+        model.name
+    );
     assert!(!model.contains(&ElementId::new("shipping")), "a new board");
 }

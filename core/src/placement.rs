@@ -22,7 +22,8 @@ fn overlap(a: &BoardRect, b: &BoardRect) -> bool {
 
 /// Where a box of `size` (width, height) of run badges goes next to the
 /// sticky drawn at `sticky`, `gap` away from it. Tried in turn: below it,
-/// below it aligned right, above it, right of it, left of it. The first
+/// below it aligned right, above it, right of it, left of it, then further
+/// below in steps of its height. The first
 /// that stays inside `frame` (the frame or lane the sticky is in, if any)
 /// and covers neither another sticky nor a box in `taken` wins; when none
 /// does, the first inside the frame that covers no sticky, then the first
@@ -37,7 +38,7 @@ pub fn badge_spot(
 ) -> BoardRect {
     let (w, h) = size;
     let at = |x: f32, y: f32| BoardRect::from_min_size(Point::new(x, y), w, h);
-    let candidates = [
+    let mut candidates = vec![
         at(sticky.min.x, sticky.max.y + gap),
         at(sticky.max.x - w, sticky.max.y + gap),
         at(sticky.min.x, sticky.min.y - gap - h),
@@ -45,6 +46,9 @@ pub fn badge_spot(
         at(sticky.max.x + gap, sticky.min.y),
         at(sticky.min.x - gap - w, sticky.min.y),
     ];
+    // A box wider than its sticky may reach under a neighbour: then it
+    // goes further down, a step at a time, below the neighbour's edge.
+    candidates.extend((1..=4).map(|step| at(sticky.min.x, sticky.max.y + gap + step as f32 * h)));
     let in_frame = |r: &BoardRect| frame.is_none_or(|f| inside(r, f));
     // The sticky itself (as given, or as drawn before it grew) is no obstacle.
     let own = |r: &BoardRect| inside(r, sticky);

@@ -562,9 +562,9 @@ pub fn live_badges(model: &Model, snapshot: &Snapshot) -> BTreeMap<ElementId, Ba
                 .find(|t| usize::try_from(t.element).is_ok_and(|t| t == i))
         {
             lines.push(format!(
-                "{} msgs · {} partitions",
+                "{} msgs · {}",
                 topic.end_offsets.iter().sum::<u64>(),
-                topic.end_offsets.len()
+                crate::text::plural(topic.end_offsets.len(), "partition")
             ));
             for group in &topic.groups {
                 let lag: u64 = group.lag.iter().sum();

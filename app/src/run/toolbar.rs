@@ -157,9 +157,10 @@ pub fn toolbar_ui(
             .on_hover_text("The run controls this window is too narrow to show");
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let stop = ui
-                .button("■ Stop")
-                .on_hover_text(hint("Leave the run and edit the board again", &Command::RunStop));
+            let stop = ui.button("■ Stop").on_hover_text(hint(
+                "Leave the run and edit the board again",
+                &Command::RunStop,
+            ));
             if stop.clicked() {
                 commands.push(Command::RunStop);
             }
@@ -204,7 +205,10 @@ fn transport_ui(ui: &mut Ui, run: &RunView) -> Vec<Command> {
             let play = ui.add_enabled(why_not.is_none(), egui::Button::new("▶ Run"));
             let play = match why_not {
                 Some(reason) => play.on_disabled_hover_text(reason),
-                None => play.on_hover_text(hint("Run at the chosen speed until the horizon", &Command::RunPlay)),
+                None => play.on_hover_text(hint(
+                    "Run at the chosen speed until the horizon",
+                    &Command::RunPlay,
+                )),
             };
             if play.clicked() {
                 commands.push(Command::RunPlay);

@@ -133,7 +133,10 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
                 topic,
                 summary(
                     topic,
-                    &format!("Kafka topic with {} partitions.", spec.partitions),
+                    &format!(
+                        "Kafka topic with {}.",
+                        crate::text::plural(spec.partitions as usize, "partition")
+                    ),
                 ),
             )
         };

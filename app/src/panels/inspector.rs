@@ -3,6 +3,10 @@
 //! checked with the file format's own limits as they are made; an invalid
 //! value is shown in red and not applied. With several elements selected,
 //! the properties they share are edited together.
+//!
+//! Why this file is long (960 lines): each kind of sticky has its own
+//! section of fields (workload, service, topic, processor, read model),
+//! and they share the validation and multi-selection helpers at the bottom.
 
 use egui::{Color32, DragValue, RichText, Ui};
 use stormflow_core::format::{Limits, check_element};

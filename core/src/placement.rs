@@ -23,7 +23,7 @@ fn overlap(a: &BoardRect, b: &BoardRect) -> bool {
 /// Where a box of `size` (width, height) of run badges goes next to the
 /// sticky drawn at `sticky`, `gap` away from it. Tried in turn: below it,
 /// below it aligned right, above it, right of it, left of it, then further
-/// below in steps of its height. The first
+/// below and above in steps of its height. The first
 /// that stays inside `frame` (the frame or lane the sticky is in, if any)
 /// and covers neither another sticky nor a box in `taken` wins; when none
 /// does, the first inside the frame that covers no sticky, then the first
@@ -48,12 +48,22 @@ pub fn badge_spot(
     ];
     // A box wider than its sticky may reach under a neighbour: then it
     // goes further down, a step at a time, below the neighbour's edge.
-    candidates.extend((1..=4).map(|step| at(sticky.min.x, sticky.max.y + gap + step as f32 * h)));
+    for step in 1..=4 {
+        let down = sticky.max.y + gap + step as f32 * h;
+        let up = sticky.min.y - gap - (step + 1) as f32 * h;
+        candidates.extend([
+            at(sticky.min.x, down),
+            at(sticky.max.x - w, down),
+            at(sticky.min.x, up),
+            at(sticky.max.x - w, up),
+        ]);
+    }
     let in_frame = |r: &BoardRect| frame.is_none_or(|f| inside(r, f));
     // The sticky itself (as given, or as drawn before it grew) is no obstacle.
     let own = |r: &BoardRect| inside(r, sticky);
     let off_stickies = |r: &BoardRect| !stickies.overlaps(r, &own);
-    let off_boxes = |r: &BoardRect| !taken.iter().any(|t| overlap(t, r));
+    // Boxes keep a gap between them too, so two never touch.
+    let off_boxes = |r: &BoardRect| !taken.iter().any(|t| overlap(&t.expand(gap), r));
     candidates
         .iter()
         .find(|r| in_frame(r) && off_stickies(r) && off_boxes(r))

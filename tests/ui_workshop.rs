@@ -14,15 +14,25 @@ use crate::harness::{app_with, apply, harness, press, shop};
 fn a_sample_file_opens_as_an_untitled_copy_and_ctrl_s_asks_where() {
     let path = stormflow_tests::samples_dir().join("online-shop.ron");
     let before = std::fs::read(&path).expect("the sample is on disk");
-    let mut app = app_with(shop(), ScriptedDialogs::default());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chosen = dir.path().join("my-shop.ron");
+    let dialogs = ScriptedDialogs {
+        saves: [chosen.clone()].into(),
+        ..ScriptedDialogs::default()
+    };
+    let mut app = app_with(shop(), dialogs);
     app.open_path(&path).expect("the sample opens");
     assert_eq!(app.doc.path, None, "the sample is untitled");
     assert_eq!(app.doc.model().name, "Online Shop");
     let mut h = harness(app);
-    // The scripted dialog has no answer: Save asks where and is cancelled.
+    // Save asks where (the scripted dialog answers), and writes there.
     press(&mut h, Modifiers::COMMAND, Key::S);
+    assert_eq!(h.state().doc.path.as_deref(), Some(chosen.as_path()));
+    assert!(
+        chosen.is_file(),
+        "the board is written where the user chose"
+    );
     assert_eq!(std::fs::read(&path).expect("still there"), before);
-    assert_eq!(h.state().doc.path, None);
 }
 
 #[test]

@@ -502,6 +502,7 @@ fn a_name_cannot_forge_a_line_of_check_output() {
     .expect("write");
     let output = stormflow(&["check", path_str(&path)]);
     let text = stdout(&output);
+    assert!(!text.is_empty(), "check reports the command's name");
     assert!(
         !text
             .lines()

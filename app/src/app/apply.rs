@@ -14,6 +14,10 @@ use crate::error::AppError;
 use crate::panels::whatif::WhatIf;
 use crate::run::runner::RunnerCommand;
 
+/// How many passes after Edit → Paste a topology the clipboard's answer is
+/// still taken as a topology.
+const PASTE_ANSWER_PASSES: u64 = 5;
+
 impl StormflowApp {
     /// Applies one command: the one place the model changes and undo is recorded.
     pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
@@ -39,7 +43,7 @@ impl StormflowApp {
             Command::ImportInto => self.ask_import(false, true, ctx),
             Command::ImportPath(path) => self.guard(AfterDiscard::ImportPath(path), ctx),
             Command::PasteTopology => {
-                self.paste_is_topology = true;
+                self.paste_is_topology = Some(ctx.cumulative_pass_nr());
                 ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaste);
             }
             Command::ImportText(text) => self.guard(AfterDiscard::ImportText(text), ctx),
@@ -643,7 +647,10 @@ impl StormflowApp {
     /// A paste: stickies copied as `.ron`; else, text to import (a Kafka
     /// Streams topology or an AsyncAPI document) as a new board.
     fn paste_text(&mut self, text: String, ctx: &egui::Context) {
-        let as_topology = std::mem::take(&mut self.paste_is_topology);
+        let as_topology = self
+            .paste_is_topology
+            .take()
+            .is_some_and(|asked| ctx.cumulative_pass_nr() <= asked + PASTE_ANSWER_PASSES);
         if !as_topology && let Ok(fragment) = format::from_ron_str(&text) {
             self.paste(fragment, ctx);
             return;
@@ -682,11 +689,7 @@ impl StormflowApp {
 
 /// "1 sticky", "3 stickies".
 pub(super) fn sticky_count(n: usize) -> String {
-    if n == 1 {
-        "1 sticky".into()
-    } else {
-        format!("{n} stickies")
-    }
+    stormflow_core::text::plural(n, "sticky")
 }
 
 fn plural_label(verb: &str, n: usize) -> String {
@@ -722,7 +725,8 @@ pub fn command_edits_model(command: &Command) -> bool {
         | Command::SetLevel(_)
         | Command::SetModelInfo { .. }
         | Command::Undo
-        | Command::Redo => true,
+        | Command::Redo
+        | Command::ImportInto => true,
         Command::NewModel
         | Command::Open
         | Command::OpenPath(_)
@@ -733,7 +737,6 @@ pub fn command_edits_model(command: &Command) -> bool {
         | Command::Import
         | Command::ImportFolder
         | Command::ImportPath(_)
-        | Command::ImportInto
         | Command::PasteTopology
         | Command::ImportText(_)
         | Command::Export(_)

@@ -226,7 +226,8 @@ impl StormflowApp {
                 self.replace_document(Document::unsaved(*model));
                 self.set_status(ctx, format!("Opened {label} as a new board"));
             }
-            AfterDiscard::ImportPath(path) => self.import(&[path], false, ctx),
+            // The guard has asked already: import at once.
+            AfterDiscard::ImportPath(path) => self.import_now(&[path], false),
             AfterDiscard::ImportText(text) => {
                 match import_text(&text, "the clipboard", ImportFormat::Auto) {
                     Ok(imported) => self.open_imported(imported, ctx),

@@ -90,11 +90,16 @@ impl StormflowApp {
             }
         } else if self.board.editing.is_none() && !self.palette.open && self.modal.is_none() {
             // Save works even from a text field.
-            for action in ACTIONS.iter().filter(|a| a.name.starts_with("Save")) {
-                for shortcut in action.shortcuts {
-                    if ctx.input_mut(|i| i.consume_shortcut(shortcut)) {
-                        commands.push((action.command)());
-                    }
+            // Save As (Ctrl+Shift+S) first: egui lets Ctrl+S match it too.
+            let mut saves: Vec<(&egui::KeyboardShortcut, &crate::command::Action)> = ACTIONS
+                .iter()
+                .filter(|a| a.name.starts_with("Save"))
+                .flat_map(|a| a.shortcuts.iter().map(move |s| (s, a)))
+                .collect();
+            saves.sort_by_key(|(s, _)| std::cmp::Reverse(s.modifiers.shift));
+            for (shortcut, action) in saves {
+                if ctx.input_mut(|i| i.consume_shortcut(shortcut)) {
+                    commands.push((action.command)());
                 }
             }
         }

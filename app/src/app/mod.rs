@@ -93,8 +93,10 @@ pub struct StormflowApp {
     problems_focused: bool,
     /// Ask the Problems panel to take the focus in the next frame.
     focus_problems: bool,
-    /// The next paste is a topology to import (Edit → Paste a topology).
-    paste_is_topology: bool,
+    /// The pass in which Edit → Paste a topology asked for the clipboard:
+    /// a paste in the next few passes is a topology to import. (An empty
+    /// clipboard sends nothing, so the wish must not outlive its request.)
+    paste_is_topology: Option<u64>,
     /// A refused edit to say by the pointer in the next frame.
     pending_toast: Option<String>,
     fonts_installed: bool,
@@ -216,7 +218,7 @@ impl StormflowApp {
             problems_revision: None,
             problems_focused: false,
             focus_problems: false,
-            paste_is_topology: false,
+            paste_is_topology: None,
             pending_toast: None,
             fonts_installed: false,
         }
@@ -456,8 +458,9 @@ impl StormflowApp {
         }
         self.autosave(&ctx);
         let ready = match (self.screenshot_run_until, &self.run) {
-            (Some(until), Some(run)) => !run.running && run.now() >= until,
-            (Some(_), None) => true,
+            (Some(until), Some(run)) => {
+                !run.running && (run.now() >= until || run.stopped.is_some())
+            }
             _ => true,
         };
         if let Some(job) = &mut self.screenshot {

@@ -185,12 +185,8 @@ impl StormflowApp {
 
     /// Asks where to save, then saves; `then` happens once it is saved.
     pub(super) fn save_as(&mut self, ctx: &egui::Context, then: Option<AfterDiscard>) {
-        let mut name = ElementId::slug(&self.doc.display_name()).0;
-        if name.is_empty() {
-            name = "board".into();
-        }
         self.pick_save(
-            &format!("{name}.ron"),
+            &format!("{}.ron", self.file_stem()),
             FileKind::Board,
             FilePurpose::SaveAs { then },
             ctx,
@@ -312,23 +308,46 @@ impl StormflowApp {
 
     /// File → Export: asks where, then writes.
     pub(super) fn ask_export(&mut self, request: ExportRequest, ctx: &egui::Context) {
-        let stem = match ElementId::slug(&self.doc.display_name()).0 {
-            stem if stem.is_empty() => "board".to_string(),
-            stem => stem,
-        };
         let (name, kind) = match request.kind.extension() {
-            Some(ext) => (format!("{stem}.{ext}"), FileKind::Export(ext)),
-            None => (
-                format!("{stem}-{}", folder_suffix(request.kind)),
-                FileKind::Folder,
-            ),
+            Some(ext) => (format!("{}.{ext}", self.file_stem()), FileKind::Export(ext)),
+            None => (self.export_folder_name(request.kind), FileKind::Folder),
         };
         self.pick_save(&name, kind, FilePurpose::Export(request), ctx);
     }
 
+    /// The board's name as a file name ("online-shop"), "board" when it has none.
+    fn file_stem(&self) -> String {
+        match ElementId::slug(&self.doc.display_name()).0 {
+            stem if stem.is_empty() => "board".to_string(),
+            stem => stem,
+        }
+    }
+
+    /// The folder a folder export suggests ("online-shop-eventcatalog").
+    fn export_folder_name(&self, kind: ExportKind) -> String {
+        format!("{}-{}", self.file_stem(), folder_suffix(kind))
+    }
+
+    /// Where a folder export goes: the folder chosen, or, when that folder
+    /// already holds other things (a folder picker returns the folder the
+    /// user stands in), a new folder of the suggested name inside it.
+    fn export_folder(&self, chosen: &Path, kind: ExportKind) -> PathBuf {
+        let in_use = std::fs::read_dir(chosen).is_ok_and(|mut entries| entries.next().is_some())
+            && !chosen.join(export::FOLDER_MARKER).is_file();
+        if in_use {
+            chosen.join(self.export_folder_name(kind))
+        } else {
+            chosen.to_path_buf()
+        }
+    }
+
     /// Writes the board in a format to `path` (a file, or a folder).
     pub(super) fn export_to(&mut self, request: ExportRequest, path: &Path, ctx: &egui::Context) {
-        match self.export_bytes(request, path) {
+        let path = match request.kind.extension() {
+            Some(_) => path.to_path_buf(),
+            None => self.export_folder(path, request.kind),
+        };
+        match self.export_bytes(request, &path) {
             Ok(what) => self.set_status(ctx, format!("Exported {what} to {}", path.display())),
             Err(error) => self.report(AppError::Export(error)),
         }
@@ -424,7 +443,7 @@ impl StormflowApp {
             ExportFormat::MetricsJson => ("metrics", "json"),
             ExportFormat::MetricsCsv => ("metrics", "csv"),
         };
-        let stem = ElementId::slug(&self.doc.display_name()).0;
+        let stem = self.file_stem();
         self.pick_save(
             &format!("{stem}-{name}.{extension}"),
             FileKind::RunExport(extension),

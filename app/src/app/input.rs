@@ -111,7 +111,10 @@ impl StormflowApp {
                 .filter(|p| !p.as_os_str().is_empty())
                 .collect()
         });
-        if let Some(command) = dropped.into_iter().find_map(dropped_command) {
+        // A drop while a dialog asks something waits for its answer.
+        if self.modal.is_none()
+            && let Some(command) = dropped.into_iter().find_map(dropped_command)
+        {
             commands.push(command);
         }
         commands

@@ -9,7 +9,7 @@
 //! - an event inside the window is appended to its bucket in O(1);
 //! - the next non-empty bucket is found through a two-level bitmap in O(1);
 //! - when the clock reaches a time, that time's events (from the heap
-//!   first, then the bucket; see [`Queue::advance`] for why that is the
+//!   first, then the bucket; see `Queue::advance` for why that is the
 //!   insertion order) are spread into one FIFO per class, and popping takes
 //!   the lowest class that has any. An event scheduled for the current time
 //!   while it is being processed joins its class's FIFO at the back.

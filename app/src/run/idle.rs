@@ -4,7 +4,7 @@
 //! would start messages flowing.
 //!
 //! The board is read-only during a run, so "Add a workload" stops the run,
-//! adds the workload (one undo step, "Edit <name>") and starts the run
+//! adds the workload (one undo step, "Edit NAME") and starts the run
 //! again with the same seed and speed: the commands `RunStop`,
 //! `UpdateElements`, `RunSetSeed`, `RunSetSpeed`, `RunPlay`, in that order.
 

@@ -40,7 +40,7 @@ pub fn format_clock(us: Time) -> String {
 /// [`RunChrome::toolbar_widths`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Optional {
-    /// "Step" followed by the selected element..
+    /// "Step" followed by the selected element.
     StepElement = 1,
     /// The run-until field and button.
     Until = 2,

@@ -27,6 +27,14 @@ impl StormflowApp {
             ));
             return;
         }
+        let on_nats =
+            matches!(&self.modal, Some(Modal::Live(dialog)) if dialog.snapshot().is_some());
+        if on_nats && command_edits_model(&command) {
+            self.report(AppError::Edit(
+                "The board is running on NATS: close the Run on NATS window to edit it.".into(),
+            ));
+            return;
+        }
         if self.comparison.is_some() && self.apply_to_comparison(&command) {
             return;
         }

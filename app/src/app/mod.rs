@@ -385,6 +385,18 @@ impl StormflowApp {
         {
             self.board.overlay = board::Overlay::default();
         }
+        // A run on NATS shows on the board like a simulated one: the same
+        // badges, from what the broker measured; the board is read-only.
+        if self.run.is_none()
+            && let Some(Modal::Live(dialog)) = &self.modal
+            && let Some(snapshot) = dialog.snapshot()
+        {
+            self.board.overlay.badges =
+                stormflow_core::style::live_badges(self.doc.model(), snapshot);
+            self.board.overlay.read_only = Some(
+                "The board is running on NATS: close the Run on NATS window to edit it.".into(),
+            );
+        }
         // The tour's element stands out.
         if let Some(id) = self
             .doc

@@ -138,6 +138,12 @@ impl LiveDialog {
         }
     }
 
+    /// What the broker measured last, while a run on NATS is shown: the
+    /// board draws its badges from it as it does for a simulated run.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.session.as_ref().map(|session| &session.snapshot)
+    }
+
     /// Draws the window.
     pub fn ui(&mut self, ctx: &egui::Context, model: &Model) -> Vec<Command> {
         self.poll();

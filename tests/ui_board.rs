@@ -5,19 +5,13 @@ use egui::{Event, Key, Modifiers, PointerButton, Pos2, vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
-use stormflow_app::document::Document;
 use stormflow_app::files::ScriptedDialogs;
-use stormflow_app::settings::Settings;
 use stormflow_core::model::{Element, ElementId, ElementKind, Flow, FlowKind, Pos};
 use stormflow_core::{Model, format};
 
-const SIZE: [f32; 2] = [1400.0, 900.0];
+use crate::harness::app_with;
 
-fn app_with(model: Model, dialogs: ScriptedDialogs) -> StormflowApp {
-    let mut app = StormflowApp::with(Settings::default(), Box::new(dialogs), None);
-    app.replace_document(Document::new(model, None));
-    app
-}
+const SIZE: [f32; 2] = [1400.0, 900.0];
 
 fn harness(app: StormflowApp) -> Harness<'static, StormflowApp> {
     let mut h = Harness::builder()

@@ -9,17 +9,13 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
 use stormflow_app::command::Command;
-use stormflow_app::document::Document;
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::run::DockTab;
 use stormflow_app::run::runner::ExportFormat;
-use stormflow_app::settings::Settings;
 use stormflow_core::format;
 use stormflow_core::sim::{Sim, SimOptions};
 
-fn shop() -> stormflow_core::Model {
-    format::load(&stormflow_tests::samples_dir().join("online-shop.ron")).expect("sample loads")
-}
+use crate::harness::{app_with, shop};
 
 fn harness(dialogs: ScriptedDialogs) -> Harness<'static, StormflowApp> {
     harness_with(dialogs, shop(), [1600.0, 1000.0])
@@ -30,8 +26,7 @@ fn harness_with(
     model: stormflow_core::Model,
     size: [f32; 2],
 ) -> Harness<'static, StormflowApp> {
-    let mut app = StormflowApp::with(Settings::default(), Box::new(dialogs), None);
-    app.replace_document(Document::new(model, None));
+    let app = app_with(model, dialogs);
     let mut h = Harness::builder()
         .with_size(size)
         .with_step_dt(1.0 / 60.0)
@@ -631,18 +626,7 @@ fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
 #[test]
 fn run_badges_at_fit_are_legible_and_cross_no_frame_and_cover_no_sticky() {
     use egui_kittest::kittest::NodeT;
-    let mut app = StormflowApp::with(
-        Settings::default(),
-        Box::new(ScriptedDialogs::default()),
-        None,
-    );
-    app.replace_document(Document::new(shop(), None));
-    let mut h = Harness::builder()
-        .with_size([1920.0, 1080.0])
-        .with_step_dt(1.0 / 60.0)
-        .with_max_steps(200)
-        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
-    h.run_steps(2);
+    let mut h = harness_with(ScriptedDialogs::default(), shop(), [1920.0, 1080.0]);
     apply(&mut h, Command::RunStep);
     run_to(&mut h, 3);
     apply(&mut h, Command::ZoomToFit);

@@ -11,19 +11,13 @@ use stormflow_app::command::{Command, ComparisonSource};
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::settings::Settings;
 
+/// The app as it starts, on the sample it opens first.
 fn harness() -> Harness<'static, StormflowApp> {
-    let app = StormflowApp::with(
+    crate::harness::harness(StormflowApp::with(
         Settings::default(),
         Box::new(ScriptedDialogs::default()),
         None,
-    );
-    let mut h = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .with_step_dt(1.0 / 60.0)
-        .with_max_steps(200)
-        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
-    h.run_steps(2);
-    h
+    ))
 }
 
 #[test]

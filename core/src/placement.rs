@@ -27,6 +27,7 @@ fn overlap(a: &BoardRect, b: &BoardRect) -> bool {
 /// that stays inside `frame` (the frame or lane the sticky is in, if any)
 /// and covers neither another sticky nor a box in `taken` wins; when none
 /// does, the first inside the frame that covers no sticky, then the first
+/// anywhere that covers no sticky (and no box, if it can), then the first
 /// inside the frame; else below.
 pub fn badge_spot(
     sticky: &BoardRect,
@@ -68,6 +69,9 @@ pub fn badge_spot(
         .iter()
         .find(|r| in_frame(r) && off_stickies(r) && off_boxes(r))
         .or_else(|| candidates.iter().find(|r| in_frame(r) && off_stickies(r)))
+        // Covering a sticky's name is worse than crossing a frame's border.
+        .or_else(|| candidates.iter().find(|r| off_stickies(r) && off_boxes(r)))
+        .or_else(|| candidates.iter().find(|r| off_stickies(r)))
         .or_else(|| candidates.iter().find(|r| in_frame(r)))
         .copied()
         .unwrap_or(candidates[0])

@@ -788,8 +788,16 @@ proptest! {
         let text = mutate(&topology_seeds()[seed], op, at, other);
         for format in [ImportFormat::Auto, ImportFormat::KafkaStreams] {
             if let Ok(imported) = import_text(&text, "mutated.txt", format) {
-                let errors = check(&imported.model).into_iter().filter(|p| p.severity == Severity::Error).count();
-                prop_assert_eq!(errors, 0, "{:?}", check(&imported.model).into_iter().filter(|p| p.severity == Severity::Error).map(|p| p.message).collect::<Vec<_>>());
+                // A mutation can wire a processor back into its own
+                // upstream: the board then really loops, and check says so
+                // with a loop rule. Any other error is the importer's fault.
+                let loop_rules = [Rule::ZeroTimeLoop, Rule::MultiplyingLoop, Rule::EndlessLoop];
+                let errors: Vec<String> = check(&imported.model)
+                    .into_iter()
+                    .filter(|p| p.severity == Severity::Error && !loop_rules.contains(&p.rule))
+                    .map(|p| p.message)
+                    .collect();
+                prop_assert!(errors.is_empty(), "{:?}", errors);
             }
         }
     }

@@ -199,3 +199,54 @@ fn pasting_a_kafka_streams_topology_imports_it() {
     );
     assert!(!model.contains(&ElementId::new("shipping")), "a new board");
 }
+
+#[test]
+fn file_export_writes_each_format_where_the_user_chose() {
+    use stormflow_app::command::{ExportKind, ExportRequest};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kinds = [
+        (ExportKind::Svg, "shop.svg"),
+        (ExportKind::Png, "shop.png"),
+        (ExportKind::Mermaid, "shop.mmd"),
+        (ExportKind::Dot, "shop.dot"),
+        (ExportKind::Json, "shop.json"),
+        (ExportKind::AsyncApiSingle, "shop.asyncapi.yaml"),
+        (ExportKind::AsyncApi, "apis"),
+        (ExportKind::EventCatalog, "catalog"),
+    ];
+    let dialogs = ScriptedDialogs {
+        saves: kinds
+            .iter()
+            .map(|(_, name)| dir.path().join(name))
+            .collect(),
+        ..ScriptedDialogs::default()
+    };
+    let mut h = harness(app_with(shop(), dialogs));
+    for (kind, _) in &kinds {
+        let request = ExportRequest {
+            kind: *kind,
+            current_view: false,
+            dark: true,
+        };
+        apply(&mut h, Command::Export(request));
+        assert!(
+            h.state().error_shown().is_none(),
+            "{kind:?}: {:?}",
+            h.state().error_shown().map(ToString::to_string)
+        );
+    }
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect(name);
+    assert!(String::from_utf8_lossy(&read("shop.svg")).contains("<svg"));
+    assert_eq!(&read("shop.png")[..4], b"\x89PNG");
+    assert!(String::from_utf8_lossy(&read("shop.mmd")).contains("flowchart LR"));
+    assert!(String::from_utf8_lossy(&read("shop.dot")).starts_with("digraph"));
+    assert!(String::from_utf8_lossy(&read("shop.asyncapi.yaml")).contains("asyncapi: 3.0.0"));
+    assert!(dir.path().join("apis").join(".stormflow-export").is_file());
+    assert!(
+        dir.path()
+            .join("catalog")
+            .join(".stormflow-export")
+            .is_file()
+    );
+    assert!(!h.state().is_dirty(), "an export does not touch the board");
+}

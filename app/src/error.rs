@@ -3,7 +3,9 @@
 //! stops what they asked for (a file that cannot be opened, saved,
 //! imported or exported; a board that cannot run) opens a dialog that says
 //! what happened and what to do; a refused edit is a toast by the pointer.
-//! Nothing that was open is lost either way.
+//! Nothing that was open is lost either way. (The Run on NATS and What-if
+//! windows say what is wrong with their own form inside the window, beside
+//! the field, as a form does.)
 
 /// What went wrong, in the user's words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,12 +28,6 @@ pub enum AppError {
     /// Two boards could not be compared.
     #[error("{0}")]
     Compare(String),
-    /// A live run on NATS could not start or ended with an error.
-    #[error("{0}")]
-    Live(String),
-    /// A sweep could not be set up.
-    #[error("{0}")]
-    Sweep(String),
     /// An edit the model refused, with the reason.
     #[error("{0}")]
     Edit(String),
@@ -47,8 +43,6 @@ impl AppError {
             AppError::Export(_) => Some("The board could not be exported"),
             AppError::Run(_) => Some("The board cannot run yet"),
             AppError::Compare(_) => Some("The boards cannot be compared"),
-            AppError::Live(_) => Some("The run on NATS stopped"),
-            AppError::Sweep(_) => Some("The sweep cannot start"),
             AppError::Edit(_) => None,
         }
     }
@@ -62,10 +56,7 @@ impl AppError {
             AppError::Save(_) => "The file on disk is unchanged; the board is still open.",
             AppError::Export(_) => "Nothing was written; the board is unchanged.",
             AppError::Run(_) => "The Problems panel lists what to fix.",
-            AppError::Compare(_) | AppError::Sweep(_) | AppError::Edit(_) => "",
-            AppError::Live(_) => {
-                "The board is unchanged; check the address and the credentials, or start a local server."
-            }
+            AppError::Compare(_) | AppError::Edit(_) => "",
         }
     }
 }

@@ -50,3 +50,32 @@ pub fn apply(h: &mut Harness<StormflowApp>, command: Command) {
     h.state_mut().apply(command, &ctx);
     h.run_steps(2);
 }
+
+/// Every text painted last frame: (text, smallest font size in points, where).
+pub fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
+    fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
+            egui::Shape::Text(text) => {
+                let size = text
+                    .galley
+                    .job
+                    .sections
+                    .iter()
+                    .map(|s| s.format.font_id.size)
+                    .fold(f32::INFINITY, f32::min);
+                out.push((
+                    text.galley.text().to_string(),
+                    size,
+                    text.visual_bounding_rect(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, &mut out);
+    }
+    out
+}

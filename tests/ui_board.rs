@@ -9,7 +9,7 @@ use stormflow_app::files::ScriptedDialogs;
 use stormflow_core::model::{Element, ElementId, ElementKind, Flow, FlowKind, Pos};
 use stormflow_core::{Model, format};
 
-use crate::harness::app_with;
+use crate::harness::{app_with, painted_texts};
 
 const SIZE: [f32; 2] = [1400.0, 900.0];
 
@@ -595,35 +595,6 @@ fn harness_sized(app: StormflowApp, size: [f32; 2]) -> Harness<'static, Stormflo
 
 fn sample(name: &str) -> Model {
     format::load(&stormflow_tests::samples_dir().join(name)).expect("sample loads")
-}
-
-/// Every text painted last frame: (text, smallest font size in points, where).
-fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
-    fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {
-        match shape {
-            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
-            egui::Shape::Text(text) => {
-                let size = text
-                    .galley
-                    .job
-                    .sections
-                    .iter()
-                    .map(|s| s.format.font_id.size)
-                    .fold(f32::INFINITY, f32::min);
-                out.push((
-                    text.galley.text().to_string(),
-                    size,
-                    text.visual_bounding_rect(),
-                ));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for clipped in &h.output().shapes {
-        walk(&clipped.shape, &mut out);
-    }
-    out
 }
 
 /// An element's rectangle on the screen now.

@@ -15,7 +15,7 @@ use stormflow_app::run::runner::ExportFormat;
 use stormflow_core::format;
 use stormflow_core::sim::{Sim, SimOptions};
 
-use crate::harness::{app_with, shop};
+use crate::harness::{app_with, painted_texts, shop};
 
 fn harness(dialogs: ScriptedDialogs) -> Harness<'static, StormflowApp> {
     harness_with(dialogs, shop(), [1600.0, 1000.0])
@@ -592,35 +592,6 @@ fn adding_a_workload_from_the_run_view_restarts_the_run_with_traffic() {
             .is_some_and(|e| e.workload.is_none()),
         "one undo step takes it back"
     );
-}
-
-/// Every text painted last frame: (text, smallest font size in points, where).
-fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)> {
-    fn walk(shape: &egui::Shape, out: &mut Vec<(String, f32, egui::Rect)>) {
-        match shape {
-            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, out)),
-            egui::Shape::Text(text) => {
-                let size = text
-                    .galley
-                    .job
-                    .sections
-                    .iter()
-                    .map(|s| s.format.font_id.size)
-                    .fold(f32::INFINITY, f32::min);
-                out.push((
-                    text.galley.text().to_string(),
-                    size,
-                    text.visual_bounding_rect(),
-                ));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for clipped in &h.output().shapes {
-        walk(&clipped.shape, &mut out);
-    }
-    out
 }
 
 #[test]

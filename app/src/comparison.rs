@@ -62,8 +62,8 @@ impl ComparisonView {
     }
 
     /// Sends a command to both runs.
-    pub fn send(&self, command: &RunnerCommand) {
-        for pane in &self.panes {
+    pub fn send(&mut self, command: &RunnerCommand) {
+        for pane in &mut self.panes {
             pane.run.send(command.clone());
         }
     }

@@ -21,6 +21,7 @@ mod pace;
 mod plan;
 mod record;
 mod run;
+mod sample;
 mod send;
 mod serve;
 mod server;
@@ -35,7 +36,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 use stormflow_core::check::{Severity, check};
 use stormflow_core::model::{ElementId, Model};
-use stormflow_core::sim::{Report, SimError, Snapshot, Trace, TraceDelta};
+use stormflow_core::sim::{Report, SeriesDelta, SimError, Snapshot, Trace, TraceDelta};
 
 pub use broker::{
     Broker, BrokerError, ConsumerSpec, ConsumerState, Delivery, Incoming, Published, Settle,
@@ -152,6 +153,10 @@ pub enum LiveUpdate {
     /// Trace rows recorded since the last delta, to apply to a mirror
     /// ([`Trace::apply`]); deltas arrive in order and none is skipped.
     Trace(TraceDelta),
+    /// Points of the sampled series taken since the last delta, to apply
+    /// to a mirror ([`stormflow_core::sim::Series::apply`]); in order, none
+    /// skipped.
+    Series(SeriesDelta),
     /// What the run is doing.
     Status(LiveStatus),
 }
@@ -187,7 +192,8 @@ pub struct LiveOutcome {
 pub struct LiveRun {
     updates: Receiver<LiveUpdate>,
     control: Sender<LiveControl>,
-    thread: JoinHandle<Result<LiveOutcome, LiveError>>,
+    /// Taken by [`LiveRun::wait`].
+    thread: Option<JoinHandle<Result<LiveOutcome, LiveError>>>,
 }
 
 impl LiveRun {
@@ -203,14 +209,43 @@ impl LiveRun {
 
     /// Whether the run has ended.
     pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Waits for the run to end and returns what it measured.
-    pub fn wait(self) -> Result<LiveOutcome, LiveError> {
+    pub fn wait(mut self) -> Result<LiveOutcome, LiveError> {
         self.thread
+            .take()
+            .ok_or_else(|| LiveError::Runtime("the run was already waited for".into()))?
             .join()
             .map_err(|_| LiveError::Runtime("the run's thread panicked".into()))?
+    }
+}
+
+impl Drop for LiveRun {
+    /// A run nobody holds any more stops (its thread ends on its own after
+    /// the stop's grace; nothing waits for it).
+    fn drop(&mut self) {
+        let _ = self.control.send(LiveControl::Stop);
+    }
+}
+
+impl LiveOutcome {
+    /// The run's trace with the names its indices refer to, for the trace
+    /// exports (Chrome, OTLP) a simulated run also writes.
+    pub fn trace_view(&self, seed: u64) -> stormflow_core::sim::export::TraceView<'_> {
+        stormflow_core::sim::export::TraceView {
+            trace: &self.trace,
+            elements: self.element_ids.clone(),
+            key_name: Box::new(|key| {
+                self.key_names
+                    .get(key as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("key-{key}"))
+            }),
+            seed,
+            end_us: self.report.virtual_time_us,
+        }
     }
 }
 
@@ -276,6 +311,6 @@ pub fn start(model: &Model, options: LiveOptions) -> Result<LiveRun, LiveError> 
     Ok(LiveRun {
         updates,
         control,
-        thread,
+        thread: Some(thread),
     })
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use stormflow_core::model::{
     Arrival, ElementId, ElementKind, EventPattern, FlowKind, Model, Operator, Retention, Service,
 };
-use stormflow_core::sim::{KeySpaces, MsgKind};
+use stormflow_core::sim::{KeySpaces, MsgKind, Time};
 
 use crate::names;
 
@@ -188,6 +188,8 @@ pub struct Plan {
     pub sources: Vec<SourcePlan>,
     /// Key spaces.
     pub keys: KeySpaces,
+    /// Virtual time between samples of the series (the model's `sample_every`).
+    pub sample_every_us: Time,
 }
 
 impl Plan {
@@ -408,6 +410,7 @@ impl Plan {
             bus,
             sources,
             keys,
+            sample_every_us: model.run.sample_every_us.max(1),
         }
     }
 

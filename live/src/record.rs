@@ -11,6 +11,7 @@ use stormflow_core::sim::{
 };
 
 use crate::plan::Plan;
+use crate::sample::Sampler;
 
 /// Where a durable consumer sits in the board.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +83,8 @@ pub struct Recorder {
     waiting_dead: Vec<(MsgId, DeadLetter)>,
     waiting_links: Vec<(MsgId, Vec<MsgId>)>,
     attempts_done: u64,
+    /// The series the app plots.
+    pub(crate) sampler: Sampler,
 }
 
 impl Recorder {
@@ -123,6 +126,7 @@ impl Recorder {
             waiting_dead: Vec::new(),
             waiting_links: Vec::new(),
             attempts_done: 0,
+            sampler: Sampler::new(n, plan.sample_every_us),
         }
     }
 
@@ -189,6 +193,7 @@ impl Recorder {
             m.service_time.record(service_us);
             m.latency.record(latency_us);
         }
+        self.sampler.latency.record(latency_us);
     }
 
     /// A synchronous request (or reply) is owed to `node`.
@@ -251,6 +256,7 @@ impl Recorder {
             m.service_time.record(service_us);
             m.latency.record(latency_us);
         }
+        self.sampler.latency.record(latency_us);
     }
 
     /// An effect applied a second time.
@@ -307,6 +313,9 @@ impl Recorder {
         self.views.entry(node).or_default().insert(key, (msg, now));
         if let Some(m) = self.metrics.get_mut(node as usize) {
             m.consistency.record(window_us);
+        }
+        if let Some(window) = self.sampler.consistency.get_mut(node as usize) {
+            window.record(window_us);
         }
     }
 

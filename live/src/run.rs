@@ -365,7 +365,12 @@ fn publish_state<B: Broker>(sh: &Shared<B>, updates: &Sender<LiveUpdate>) {
         let _ = updates.send(LiveUpdate::Trace(delta));
     }
     let snapshot = rec.snapshot(&sh.plan, now);
+    rec.sampler.sample(&snapshot);
+    let series = rec.sampler.take_delta();
     drop(rec);
+    if let Some(series) = series {
+        let _ = updates.send(LiveUpdate::Series(series));
+    }
     let _ = updates.send(LiveUpdate::Snapshot(Box::new(snapshot)));
 }
 

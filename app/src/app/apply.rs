@@ -12,6 +12,8 @@ use crate::comparison::ComparisonView;
 use crate::document::Gesture;
 use crate::error::AppError;
 use crate::panels::whatif::WhatIf;
+use crate::run::RunView;
+use crate::run::live::LiveFeed;
 use crate::run::runner::RunnerCommand;
 
 /// How many passes after Edit → Paste a topology the clipboard's answer is
@@ -21,18 +23,17 @@ const PASTE_ANSWER_PASSES: u64 = 5;
 impl StormflowApp {
     /// Applies one command: the one place the model changes and undo is recorded.
     pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
-        if self.run.is_some() && command_edits_model(&command) {
-            self.report(AppError::Edit(
-                "The board is running: press Stop (■) in the run toolbar to edit it.".into(),
-            ));
-            return;
-        }
-        let on_nats =
-            matches!(&self.modal, Some(Modal::Live(dialog)) if dialog.snapshot().is_some());
-        if on_nats && command_edits_model(&command) {
-            self.report(AppError::Edit(
-                "The board is running on NATS: close the Run on NATS window to edit it.".into(),
-            ));
+        if let Some(run) = &self.run
+            && command_edits_model(&command)
+        {
+            let why = match run.live_feed() {
+                None => "The board is running: press Stop (■) in the run toolbar to edit it.",
+                Some(_) => {
+                    "The board is running on NATS: press Stop (■), then Close, in the run \
+                     toolbar to edit it."
+                }
+            };
+            self.report(AppError::Edit(why.into()));
             return;
         }
         if self.comparison.is_some() && self.apply_to_comparison(&command) {
@@ -322,34 +323,35 @@ impl StormflowApp {
                 }
             }
             Command::RunPause => {
-                if let Some(run) = &self.run {
+                if let Some(run) = &mut self.run {
                     run.send(RunnerCommand::Pause);
                 }
             }
             Command::RunStep => {
                 if self.ensure_run()
-                    && let Some(run) = &self.run
+                    && let Some(run) = &mut self.run
                 {
                     run.send(RunnerCommand::Step);
                 }
             }
             Command::RunStepElement(id) => {
                 if self.ensure_run()
-                    && let Some(run) = &self.run
+                    && let Some(run) = &mut self.run
                 {
                     run.send(RunnerCommand::StepElement(id));
                 }
             }
             Command::RunUntil(t) => {
                 if self.ensure_run()
-                    && let Some(run) = &self.run
+                    && let Some(run) = &mut self.run
                 {
-                    run.send(RunnerCommand::SetSpeed(run.speed));
+                    let speed = run.speed;
+                    run.send(RunnerCommand::SetSpeed(speed));
                     run.send(RunnerCommand::RunUntil(t));
                 }
             }
             Command::RunSeek(t) => {
-                if let Some(run) = &self.run {
+                if let Some(run) = &mut self.run {
                     run.send(RunnerCommand::SeekTo(t));
                 }
             }
@@ -359,12 +361,32 @@ impl StormflowApp {
                     run.send(RunnerCommand::SetSpeed(speed));
                 }
             }
+            Command::RunSetSeed(_)
+                if self.run.as_ref().is_some_and(|r| r.live_feed().is_some()) =>
+            {
+                if let Some(run) = &mut self.run {
+                    run.notice = Some("A run on NATS keeps the seed it started with".into());
+                }
+            }
             Command::RunSetSeed(seed) => {
                 let tab = self.run.as_ref().map(|r| r.tab);
                 if self.start_run(Some(seed))
                     && let (Some(run), Some(tab)) = (&mut self.run, tab)
                 {
                     run.tab = tab;
+                }
+            }
+            Command::RunStop
+                if self
+                    .run
+                    .as_ref()
+                    .and_then(RunView::live_feed)
+                    .is_some_and(LiveFeed::running) =>
+            {
+                // A run on NATS ends first (what is in flight finishes and
+                // the report comes); Close then leaves it.
+                if let Some(feed) = self.run.as_ref().and_then(RunView::live_feed) {
+                    feed.stop();
                 }
             }
             Command::RunStop => {

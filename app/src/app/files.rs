@@ -86,7 +86,7 @@ impl StormflowApp {
             FilePurpose::Import { into } => self.import(&[path], into, ctx),
             FilePurpose::Export(request) => self.export_to(request, &path, ctx),
             FilePurpose::RunExport(format) => {
-                if let Some(run) = &self.run {
+                if let Some(run) = &mut self.run {
                     run.send(RunnerCommand::Export { path, format });
                 }
             }

@@ -297,6 +297,14 @@ impl StormflowApp {
         }
     }
 
+    /// Shows a run on NATS, just started from its window, in the run view
+    /// (in place of any simulated run).
+    pub fn show_live_run(&mut self, feed: crate::run::live::LiveFeed) {
+        self.board.editing = None;
+        self.run = Some(RunView::live(self.doc.model(), feed));
+        self.board.request_fit(false);
+    }
+
     fn ensure_run(&mut self) -> bool {
         self.run.is_some() || self.start_run(None)
     }
@@ -384,18 +392,6 @@ impl StormflowApp {
         } else if self.board.overlay.read_only.is_some() || !self.board.overlay.highlight.is_empty()
         {
             self.board.overlay = board::Overlay::default();
-        }
-        // A run on NATS shows on the board like a simulated one: the same
-        // badges, from what the broker measured; the board is read-only.
-        if self.run.is_none()
-            && let Some(Modal::Live(dialog)) = &self.modal
-            && let Some(snapshot) = dialog.snapshot()
-        {
-            self.board.overlay.badges =
-                stormflow_core::style::live_badges(self.doc.model(), snapshot);
-            self.board.overlay.read_only = Some(
-                "The board is running on NATS: close the Run on NATS window to edit it.".into(),
-            );
         }
         // The tour's element stands out.
         if let Some(id) = self

@@ -154,7 +154,10 @@ impl StormflowApp {
                 InAppAnswer::Chosen(path) => self.file_chosen(purpose, path, ctx),
             },
             Modal::Live(mut dialog) => {
-                commands.extend(dialog.ui(ctx, self.doc.model()));
+                commands.extend(dialog.ui(ctx, self.doc.model(), self.run.as_mut()));
+                if let Some(feed) = dialog.take_started() {
+                    self.show_live_run(feed);
+                }
                 if dialog.open {
                     self.modal = Some(Modal::Live(dialog));
                 }

@@ -10,7 +10,7 @@ use clap::Args;
 use stormflow_core::compare::{Outage, OutageTracker};
 use stormflow_core::model::{Fault, FaultKind, Model};
 use stormflow_core::sim::Snapshot;
-use stormflow_core::sim::export::{self, TraceView};
+use stormflow_core::sim::export;
 use stormflow_live::{
     Auth, LiveOptions, LiveOutcome, LiveStatus, LiveUpdate, LocalServer, spawn_local_server,
 };
@@ -181,7 +181,7 @@ pub(super) fn run_live(
                 }
                 last_status = text;
             }
-            Ok(LiveUpdate::Trace(_)) | Err(_) => {}
+            Ok(LiveUpdate::Trace(_) | LiveUpdate::Series(_)) | Err(_) => {}
         }
     }
     match run.wait() {
@@ -221,19 +221,7 @@ pub(super) fn live(console: &mut Console, args: &LiveArgs) -> anyhow::Result<Exi
     };
     let outcome = &result.outcome;
     if let Some(path) = &args.trace {
-        let view = TraceView {
-            trace: &outcome.trace,
-            elements: outcome.element_ids.clone(),
-            key_name: Box::new(|key| {
-                outcome
-                    .key_names
-                    .get(key as usize)
-                    .cloned()
-                    .unwrap_or_else(|| format!("key-{key}"))
-            }),
-            seed,
-            end_us: outcome.report.virtual_time_us,
-        };
+        let view = outcome.trace_view(seed);
         stormflow_core::format::write_atomic(path, |file| {
             let mut out = std::io::BufWriter::new(file);
             match args.trace_format {

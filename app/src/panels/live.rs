@@ -1,32 +1,19 @@
 //! Run → Run on NATS…: where the server is and how to log in (or start a
-//! local one), then the live run: its status, its totals as they come, a
-//! way to take an element down for real, and at the end the report and the
-//! comparison with the simulation of the same board.
+//! local one). Once started, the run shows in the run view like a
+//! simulated one (badges, dots, plots, messages, trace); this window then
+//! keeps what is particular to a run on a real broker: its status, taking
+//! an element down for real, and at the end the balance against
+//! JetStream's own accounting and the comparison with the simulation.
 
 use egui::RichText;
-use stormflow_core::compare::{Figures, RunState, run_compare, table};
+use stormflow_core::compare::{Figures, RunState, table};
 use stormflow_core::model::{ElementId, Model};
-use stormflow_core::sim::Snapshot;
 use stormflow_core::units::{format_duration_us, parse_duration_us};
-use stormflow_live::{
-    Auth, LiveControl, LiveOptions, LiveOutcome, LiveRun, LiveStatus, LiveUpdate, LocalServer,
-    nats_server_available, spawn_local_server,
-};
+use stormflow_live::{Auth, LiveOptions, nats_server_available, spawn_local_server};
 
 use crate::command::Command;
-
-/// A live run in progress or finished.
-struct Session {
-    run: Option<LiveRun>,
-    /// The local server, stopped when the session ends.
-    _server: Option<LocalServer>,
-    status: String,
-    snapshot: Snapshot,
-    down: Vec<ElementId>,
-    outcome: Option<Result<LiveOutcome, String>>,
-    /// The simulation's figures of the same board, seed and length.
-    simulated: Option<Figures>,
-}
+use crate::run::live::LiveFeed;
+use crate::run::{RunView, Source};
 
 /// The Run on NATS dialog.
 pub struct LiveDialog {
@@ -39,7 +26,8 @@ pub struct LiveDialog {
     speed: f64,
     until: String,
     take_down: Option<ElementId>,
-    session: Option<Session>,
+    /// A run just started, for the app to show in the run view.
+    started: Option<LiveFeed>,
     error: Option<String>,
 }
 
@@ -54,7 +42,7 @@ impl Default for LiveDialog {
             speed: 1.0,
             until: "20s".into(),
             take_down: None,
-            session: None,
+            started: None,
             error: None,
         }
     }
@@ -92,7 +80,7 @@ impl LiveDialog {
             Auth::None
         };
         let options = LiveOptions {
-            url,
+            url: url.clone(),
             until_us: Some(until),
             speed: self.speed,
             seed: Some(model.run.seed),
@@ -102,67 +90,38 @@ impl LiveDialog {
         };
         match stormflow_live::start(model, options) {
             Ok(run) => {
-                let simulated = run_compare("simulated", model, model.run.seed, until, None).ok();
-                self.session = Some(Session {
-                    run: Some(run),
-                    _server: server,
-                    status: LiveStatus::Connecting.to_string(),
-                    snapshot: Snapshot::default(),
-                    down: Vec::new(),
-                    outcome: None,
-                    simulated,
-                });
+                self.started = Some(LiveFeed::new(run, server, url, model, self.speed, until));
             }
             Err(error) => self.error = Some(error.to_string()),
         }
     }
 
-    fn poll(&mut self) {
-        let Some(session) = &mut self.session else {
-            return;
-        };
-        let Some(run) = &session.run else {
-            return;
-        };
-        while let Ok(update) = run.updates().try_recv() {
-            match update {
-                LiveUpdate::Snapshot(snapshot) => session.snapshot = *snapshot,
-                LiveUpdate::Status(status) => session.status = status.to_string(),
-                LiveUpdate::Trace(_) => {}
-            }
-        }
-        if run.is_finished()
-            && let Some(run) = session.run.take()
-        {
-            session.outcome = Some(run.wait().map_err(|e| e.to_string()));
-        }
+    /// A run started from this window since the last call, for the app to
+    /// show in its run view.
+    pub fn take_started(&mut self) -> Option<LiveFeed> {
+        self.started.take()
     }
 
-    /// What the broker measured last, while a run on NATS is shown: the
-    /// board draws its badges from it as it does for a simulated run.
-    pub fn snapshot(&self) -> Option<&Snapshot> {
-        self.session.as_ref().map(|session| &session.snapshot)
-    }
-
-    /// Draws the window.
-    pub fn ui(&mut self, ctx: &egui::Context, model: &Model) -> Vec<Command> {
-        self.poll();
-        if self.session.as_ref().is_some_and(|s| s.run.is_some()) {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
-        }
+    /// Draws the window: the form, or the run on NATS the run view shows.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        model: &Model,
+        run: Option<&mut RunView>,
+    ) -> Vec<Command> {
+        let mut commands = Vec::new();
         let mut open = self.open;
         egui::Window::new("Run on NATS")
             .open(&mut open)
             .default_width(620.0)
-            .show(ctx, |ui| match self.session.is_some() {
-                false => self.form_ui(ui, model),
-                true => self.session_ui(ui, model),
+            .show(ctx, |ui| {
+                match run.filter(|run| run.live_feed().is_some()) {
+                    None => self.form_ui(ui, model),
+                    Some(run) => commands.extend(self.session_ui(ui, run)),
+                }
             });
-        if !open && let Some(run) = self.session.as_ref().and_then(|s| s.run.as_ref()) {
-            run.send(LiveControl::Stop);
-        }
         self.open = open;
-        Vec::new()
+        commands
     }
 
     fn form_ui(&mut self, ui: &mut egui::Ui, model: &Model) {
@@ -200,7 +159,11 @@ impl LiveDialog {
                     .suffix("×"),
             );
         });
-        if ui.button("▶ Run on NATS").clicked() {
+        if ui
+            .button("▶ Run on NATS")
+            .on_hover_text("The run shows on the board and in the run panels, like a simulated one")
+            .clicked()
+        {
             self.start(model);
         }
         if let Some(error) = &self.error {
@@ -208,15 +171,22 @@ impl LiveDialog {
         }
     }
 
-    fn session_ui(&mut self, ui: &mut egui::Ui, model: &Model) {
-        let Some(session) = &mut self.session else {
-            return;
+    fn session_ui(&mut self, ui: &mut egui::Ui, run: &mut RunView) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let RunView {
+            source,
+            snapshot,
+            model,
+            ..
+        } = run;
+        let Source::Live(feed) = source else {
+            return commands;
         };
-        ui.label(RichText::new(format!("live: {}", session.status)).strong());
-        let t = &session.snapshot.totals;
+        ui.label(RichText::new(format!("live: {}", feed.status)).strong());
+        let t = &snapshot.totals;
         ui.label(format!(
             "t = {}: {} messages, {} processed, {} queued, {} in flight, {} dead-lettered, {} dropped",
-            format_duration_us(session.snapshot.now),
+            format_duration_us(snapshot.now),
             t.messages_produced,
             t.processed,
             t.queued,
@@ -224,7 +194,7 @@ impl LiveDialog {
             t.dead_lettered,
             t.dropped
         ));
-        if let Some(run) = &session.run {
+        if feed.running() {
             ui.horizontal(|ui| {
                 egui::ComboBox::new("live-take-down", "")
                     .selected_text(
@@ -242,26 +212,31 @@ impl LiveDialog {
                         }
                     });
                 if let Some(id) = &self.take_down {
-                    if session.down.contains(id) {
+                    if feed.is_down(id) {
                         if ui.button("Bring it back").clicked() {
-                            run.send(LiveControl::BringUp(id.clone()));
-                            session.down.retain(|d| d != id);
+                            feed.bring_up(id);
                         }
                     } else if ui
                         .button("Take it down")
                         .on_hover_text("Its consumers stop for real; its lag grows in JetStream")
                         .clicked()
                     {
-                        run.send(LiveControl::TakeDown(id.clone()));
-                        session.down.push(id.clone());
+                        feed.take_down(id, None);
                     }
                 }
                 if ui.button("■ Stop").clicked() {
-                    run.send(LiveControl::Stop);
+                    feed.stop();
                 }
             });
+            ui.label(
+                RichText::new(
+                    "Right-click a sticky on the board → Take down does the same for a while.",
+                )
+                .weak()
+                .small(),
+            );
         }
-        match &session.outcome {
+        match &feed.outcome {
             None => {}
             Some(Err(error)) => {
                 ui.colored_label(egui::Color32::from_rgb(0xE5, 0x39, 0x35), error);
@@ -278,34 +253,43 @@ impl LiveDialog {
                         );
                     }
                 }
-                if let Some(simulated) = &session.simulated {
-                    let mut live =
-                        Figures::assemble("live on NATS", model, &session.snapshot, None);
-                    live.messages = outcome.report.totals.messages_produced;
-                    let figures = [simulated.clone(), live];
-                    egui::Grid::new("live-compare")
-                        .striped(true)
-                        .show(ui, |ui| {
-                            ui.strong("figure");
-                            ui.strong("simulated");
-                            ui.strong("live on NATS");
-                            ui.end_row();
-                            for row in table(&figures, false, RunState::Finished) {
-                                ui.label(row.label);
-                                for cell in row.cells {
-                                    ui.label(cell);
-                                }
+                match &feed.simulated {
+                    Some(simulated) => {
+                        let mut live = Figures::assemble("live on NATS", model, snapshot, None);
+                        live.messages = outcome.report.totals.messages_produced;
+                        let figures = [simulated.clone(), live];
+                        egui::Grid::new("live-compare")
+                            .striped(true)
+                            .show(ui, |ui| {
+                                ui.strong("figure");
+                                ui.strong("simulated");
+                                ui.strong("live on NATS");
                                 ui.end_row();
-                            }
-                        });
+                                for row in table(&figures, false, RunState::Finished) {
+                                    ui.label(row.label);
+                                    for cell in row.cells {
+                                        ui.label(cell);
+                                    }
+                                    ui.end_row();
+                                }
+                            });
+                    }
+                    None => {
+                        ui.label(RichText::new("simulating the same board to compare…").weak());
+                    }
                 }
                 for note in &outcome.notes {
                     ui.label(RichText::new(note).small().weak());
                 }
-                if ui.button("Run again").clicked() {
-                    self.session = None;
+                if ui
+                    .button("New run")
+                    .on_hover_text("Close this run and show the form again")
+                    .clicked()
+                {
+                    commands.push(Command::RunStop);
                 }
             }
         }
+        commands
     }
 }

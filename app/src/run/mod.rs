@@ -7,11 +7,16 @@
 //! progress and the scrubber), [`dock`] (the tabs: [`plots`], [`elements`],
 //! [`messages`], [`trace`]), [`layout`] (how the panels share the window
 //! with the board) and [`idle`] (a board with nothing to simulate).
+//!
+//! The view reads a [`Source`]: the simulation's [`runner`], or a run on a
+//! real NATS JetStream server ([`live`]), which feeds the same snapshot,
+//! trace and series so the board and the dock show both alike.
 
 pub mod dock;
 pub mod elements;
 pub mod idle;
 pub mod layout;
+pub mod live;
 pub mod messages;
 pub mod plot_data;
 pub mod plots;
@@ -32,7 +37,9 @@ use stormflow_core::style;
 use stormflow_core::units::format_duration_us;
 
 use crate::board::{Dot, Overlay};
+use live::LiveFeed;
 use runner::{Frame, Runner, RunnerCommand, RunnerEvent, Speed};
+use stormflow_live::LiveUpdate;
 
 /// Per-message outcome bits, gathered from its attempts.
 pub mod outcome_bits {
@@ -78,10 +85,18 @@ pub struct MessageFilter {
     pub outcome: u8,
 }
 
+/// What feeds a run view.
+pub enum Source {
+    /// The simulation, on its worker thread.
+    Simulated(Runner),
+    /// A run on a real NATS JetStream server.
+    Live(Box<LiveFeed>),
+}
+
 /// The run view: the UI's side of a run.
 pub struct RunView {
-    /// The worker.
-    pub runner: Runner,
+    /// What feeds it.
+    pub source: Source,
     /// The model being run (the board as it was at Run, with faults added since).
     pub model: Model,
     /// Element ids by index, as the engine numbers them.
@@ -158,8 +173,20 @@ impl RunView {
     /// Starts a run of `model` with `seed`, paused at 0.
     pub fn start(model: &Model, seed: u64) -> Result<Self, String> {
         let runner = Runner::start(model, seed).map_err(|e| e.to_string())?;
-        Ok(Self {
-            runner,
+        Ok(Self::over(Source::Simulated(runner), model, seed))
+    }
+
+    /// Shows a run of `model` on NATS, started by the Run on NATS window.
+    pub fn live(model: &Model, feed: LiveFeed) -> Self {
+        let seed = feed.seed;
+        let mut view = Self::over(Source::Live(Box::new(feed)), model, seed);
+        view.running = true;
+        view
+    }
+
+    fn over(source: Source, model: &Model, seed: u64) -> Self {
+        Self {
+            source,
             ids: model.ids().cloned().collect(),
             keys: KeySpaces::of(model),
             model: model.clone(),
@@ -187,7 +214,23 @@ impl RunView {
             last_frame_time: 0,
             scroll_to_selected: false,
             story: None,
-        })
+        }
+    }
+
+    /// The run on NATS this view shows, if it shows one.
+    pub fn live_feed(&self) -> Option<&LiveFeed> {
+        match &self.source {
+            Source::Live(feed) => Some(feed),
+            Source::Simulated(_) => None,
+        }
+    }
+
+    /// The run on NATS this view shows, to take elements down or stop it.
+    pub fn live_feed_mut(&mut self) -> Option<&mut LiveFeed> {
+        match &mut self.source {
+            Source::Live(feed) => Some(feed),
+            Source::Simulated(_) => None,
+        }
     }
 
     /// The selected message's story, as last worked out by [`Self::refresh_story`].
@@ -238,15 +281,47 @@ impl RunView {
         }
     }
 
-    /// Sends a command to the worker.
-    pub fn send(&self, command: RunnerCommand) {
-        self.runner.send(command);
+    /// Sends a command to the worker (a run on NATS carries out what
+    /// applies to it and says why the rest does not).
+    pub fn send(&mut self, command: RunnerCommand) {
+        match &mut self.source {
+            Source::Simulated(runner) => runner.send(command),
+            Source::Live(feed) => {
+                if let Some(notice) = feed.command(command) {
+                    self.notice = Some(notice);
+                }
+            }
+        }
     }
 
-    /// Takes in what the worker sent; returns whether anything changed.
+    /// Takes in what the worker (or the broker) sent; returns whether
+    /// anything changed.
     pub fn poll(&mut self) -> bool {
+        let runner = match &mut self.source {
+            Source::Simulated(runner) => runner,
+            Source::Live(feed) => {
+                let mut updates = Vec::new();
+                feed.drain(|update| updates.push(update));
+                let running = feed.running();
+                let changed = !updates.is_empty() || running != self.running;
+                self.running = running;
+                for update in updates {
+                    match update {
+                        LiveUpdate::Snapshot(snapshot) => self.take_snapshot(*snapshot),
+                        LiveUpdate::Trace(delta) => self.take_trace(&delta),
+                        LiveUpdate::Series(delta) => {
+                            if !self.series.apply(&delta) {
+                                self.notice = Some("the run view lost track of the plots".into());
+                            }
+                        }
+                        LiveUpdate::Status(_) => {}
+                    }
+                }
+                return changed;
+            }
+        };
         let mut changed = false;
-        for event in self.runner.drain() {
+        for event in runner.drain() {
             changed = true;
             match event {
                 RunnerEvent::Frame(frame) => self.apply(*frame),
@@ -275,12 +350,21 @@ impl RunView {
                 self.selected = None;
             }
         }
+        self.take_trace(&frame.trace);
+        self.series.apply(&frame.series);
+        self.take_snapshot(frame.snapshot);
+        self.running = frame.running;
+        self.stopped = frame.stopped;
+        self.events_per_sec = frame.events_per_sec;
+    }
+
+    /// Appends what the trace gained, and the outcome bits of its new attempts.
+    fn take_trace(&mut self, delta: &stormflow_core::sim::TraceDelta) {
         let first_row = self.trace.attempt_count();
-        if !self.trace.apply(&frame.trace) {
+        if !self.trace.apply(delta) {
             // Out of step (should not happen): take the next full replay.
             self.notice = Some("the run view lost track of the trace; press Reset".into());
         }
-        self.series.apply(&frame.series);
         self.outcomes.resize(self.trace.len(), 0);
         for row in first_row..self.trace.attempt_count() {
             if let Some(attempt) = self.trace.attempt(row)
@@ -297,11 +381,11 @@ impl RunView {
                 };
             }
         }
+    }
+
+    fn take_snapshot(&mut self, snapshot: Snapshot) {
         self.last_frame_time = self.snapshot.now;
-        self.snapshot = frame.snapshot;
-        self.running = frame.running;
-        self.stopped = frame.stopped;
-        self.events_per_sec = frame.events_per_sec;
+        self.snapshot = snapshot;
     }
 
     /// Virtual time now.
@@ -312,7 +396,7 @@ impl RunView {
     /// Whether the run is paused at (or past) the model's horizon, where
     /// Play ends a run.
     pub fn at_horizon(&self) -> bool {
-        !self.running && self.now() >= self.model.run.horizon_us
+        self.live_feed().is_none() && !self.running && self.now() >= self.model.run.horizon_us
     }
 
     /// The element id of engine index `i`.
@@ -413,10 +497,18 @@ impl RunView {
     /// What the board draws over itself for this run: live badges, the
     /// partitions of topics, message dots and the selected message's path.
     pub fn overlay(&self, model: &Model) -> Overlay {
+        let read_only = match self.live_feed() {
+            None => "The board is running: press Stop (■) in the run toolbar to edit it.",
+            Some(feed) if feed.running() => {
+                "The board is running on NATS: press Stop (■) in the run toolbar, then Close, \
+                 to edit it."
+            }
+            Some(_) => {
+                "The run on NATS has ended: press Close in the run toolbar to edit the board."
+            }
+        };
         let mut overlay = Overlay {
-            read_only: Some(
-                "The board is running: press Stop (■) in the run toolbar to edit it.".into(),
-            ),
+            read_only: Some(read_only.into()),
             ..Overlay::default()
         };
         // The run's own model numbers the snapshot's elements; the SVG

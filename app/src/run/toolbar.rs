@@ -98,25 +98,37 @@ pub fn toolbar_ui(
     let mut commands = Vec::new();
     let mut chrome = RunChrome::load(ui.ctx());
     let spacing = ui.spacing().item_spacing.x;
-    let applicable = [true, selected_element.is_some(), true, true, true];
+    // A run on NATS goes in real time: no step, run-until or seed.
+    let simulated = run.live_feed().is_none();
+    let applicable = [
+        true,
+        selected_element.is_some() && simulated,
+        simulated,
+        simulated,
+        true,
+    ];
     let shown = fitting(ui.available_width(), &chrome.toolbar_widths, applicable);
     let mut measured = chrome.toolbar_widths;
     let mut essentials = 0.0;
     ui.horizontal(|ui| {
         let width = |r: egui::Response| r.rect.width() + spacing;
-        essentials += width(
-            ui.scope(|ui| commands.extend(transport_ui(ui, run)))
-                .response,
-        );
-        if let Some(id) = selected_element.filter(|_| shown[Optional::StepElement as usize]) {
-            let response = ui
-                .scope(|ui| commands.extend(step_element_ui(ui, id)))
-                .response;
-            measured[Optional::StepElement as usize] = width(response);
+        if let Some(feed) = run.live_feed() {
+            essentials += width(ui.scope(|ui| live_status_ui(ui, feed)).response);
+        } else {
+            essentials += width(
+                ui.scope(|ui| commands.extend(transport_ui(ui, run)))
+                    .response,
+            );
+            if let Some(id) = selected_element.filter(|_| shown[Optional::StepElement as usize]) {
+                let response = ui
+                    .scope(|ui| commands.extend(step_element_ui(ui, id)))
+                    .response;
+                measured[Optional::StepElement as usize] = width(response);
+            }
+            essentials += width(ui.scope(|ui| reset_ui(ui, &mut commands)).response);
+            essentials += width(ui.separator());
+            essentials += width(ui.scope(|ui| speed_ui(ui, run, &mut commands)).response);
         }
-        essentials += width(ui.scope(|ui| reset_ui(ui, &mut commands)).response);
-        essentials += width(ui.separator());
-        essentials += width(ui.scope(|ui| speed_ui(ui, run, &mut commands)).response);
         essentials += width(
             ui.label(
                 RichText::new(format!("t = {}", format_clock(run.now())))
@@ -157,10 +169,17 @@ pub fn toolbar_ui(
             .on_hover_text("The run controls this window is too narrow to show");
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let stop = ui.button("■ Stop").on_hover_text(hint(
-                "Leave the run and edit the board again",
-                &Command::RunStop,
-            ));
+            let (label, what) = match run.live_feed() {
+                Some(feed) if feed.running() => (
+                    "■ Stop",
+                    "End the run on NATS: what is in flight finishes, then the report",
+                ),
+                Some(_) => ("✕ Close", "Leave the run on NATS and edit the board again"),
+                None => ("■ Stop", "Leave the run and edit the board again"),
+            };
+            let stop = ui
+                .button(label)
+                .on_hover_text(hint(what, &Command::RunStop));
             if stop.clicked() {
                 commands.push(Command::RunStop);
             }
@@ -178,6 +197,18 @@ pub fn toolbar_ui(
     chrome.store(ui.ctx());
     commands.extend(idle::board_note_ui(ui.ctx(), run, board_top_left));
     commands
+}
+
+/// Where a run on NATS runs and what it is doing.
+fn live_status_ui(ui: &mut Ui, feed: &super::live::LiveFeed) {
+    let colour = match &feed.outcome {
+        Some(Err(_)) => STOPPED_RED,
+        _ if feed.running() => LIVE_GREEN,
+        _ => ui.visuals().weak_text_color(),
+    };
+    ui.label(RichText::new("● NATS").color(colour).strong())
+        .on_hover_text(format!("A run on the real server at {}", feed.url));
+    ui.label(&feed.status);
 }
 
 fn transport_ui(ui: &mut Ui, run: &RunView) -> Vec<Command> {
@@ -298,7 +329,7 @@ fn totals_line(run: &RunView) -> String {
         totals.queued + totals.in_flight,
         totals.dead_lettered,
         totals.dropped,
-        if run.running {
+        if run.running && run.live_feed().is_none() {
             format!(" · {:.0}k events/s", run.events_per_sec / 1_000.0)
         } else {
             String::new()
@@ -308,6 +339,8 @@ fn totals_line(run: &RunView) -> String {
 
 /// Red for a run the engine stopped.
 const STOPPED_RED: Color32 = Color32::from_rgb(0xE5, 0x39, 0x35);
+/// Green for a run on NATS in progress.
+const LIVE_GREEN: Color32 = Color32::from_rgb(0x2E, 0x7D, 0x32);
 
 /// One line each: the engine stopped the run (and why), the run reached
 /// its horizon, a notice (an export, an error) that can be dismissed.
@@ -326,6 +359,34 @@ fn banners_ui(ui: &mut Ui, run: &mut RunView) {
                     .weak()
                     .small(),
             );
+        });
+    } else if let Some(outcome) = run.live_feed().and_then(|feed| feed.outcome.as_ref()) {
+        ui.separator();
+        ui.horizontal_wrapped(|ui| match outcome {
+            Err(error) => {
+                ui.label(
+                    RichText::new(format!("⚠ The run on NATS failed: {error}"))
+                        .color(STOPPED_RED)
+                        .strong(),
+                );
+            }
+            Ok(outcome) if outcome.conservation.holds => {
+                ui.label("The run on NATS has ended: every message is accounted for against JetStream's own counts.");
+                ui.label(
+                    RichText::new("Run → Run on NATS… compares it with the simulation.")
+                        .weak()
+                        .small(),
+                );
+            }
+            Ok(outcome) => {
+                for problem in &outcome.conservation.problems {
+                    ui.label(
+                        RichText::new(format!("CONSERVATION DOES NOT HOLD: {problem}"))
+                            .color(STOPPED_RED)
+                            .strong(),
+                    );
+                }
+            }
         });
     } else if run.at_horizon() {
         ui.separator();

@@ -838,7 +838,7 @@ fn a_frame_title_moves_out_from_behind_the_sticky_in_its_corner() {
     let mut model = Model::new("Title");
     let mut frame = Element::new(
         "billing",
-        ElementKind::Context,
+        ElementKind::BoundedContext,
         "Billing",
         Pos { x: 0, y: 0 },
     );

@@ -185,10 +185,10 @@ pub fn frame_around(model: &mut Model, ids: &[ElementId], name: &str) -> Option<
     let top = rects.iter().map(|r| r.1).min()? - margin - 30;
     let right = rects.iter().map(|r| r.0 + r.2).max()? + margin;
     let bottom = rects.iter().map(|r| r.1 + r.3).max()? + margin;
-    let id = model.fresh_id(name, ElementKind::Context);
+    let id = model.fresh_id(name, ElementKind::BoundedContext);
     let mut frame = Element::new(
         id.0.clone(),
-        ElementKind::Context,
+        ElementKind::BoundedContext,
         name,
         Pos { x: left, y: top },
     );

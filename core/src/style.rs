@@ -561,9 +561,10 @@ pub fn live_badges(model: &Model, snapshot: &Snapshot) -> BTreeMap<ElementId, Ba
                 .iter()
                 .find(|t| usize::try_from(t.element).is_ok_and(|t| t == i))
         {
+            let messages = topic.end_offsets.iter().sum::<u64>();
             lines.push(format!(
-                "{} msgs · {}",
-                topic.end_offsets.iter().sum::<u64>(),
+                "{} · {}",
+                crate::text::plural(usize::try_from(messages).unwrap_or(usize::MAX), "msg"),
                 crate::text::plural(topic.end_offsets.len(), "partition")
             ));
             for group in &topic.groups {
@@ -689,7 +690,7 @@ mod tests {
     #[test]
     fn a_context_title_says_what_it_is_and_a_swimlane_title_does_not() {
         use crate::model::Pos;
-        let context = Element::new("b", ElementKind::Context, "Billing", Pos::default());
+        let context = Element::new("b", ElementKind::BoundedContext, "Billing", Pos::default());
         let lane = Element::new("c", ElementKind::Swimlane, "Customer", Pos::default());
         assert_eq!(frame_title(&context), "bounded context · Billing");
         assert_eq!(frame_title(&lane), "Customer");

@@ -234,7 +234,7 @@ fn meaning(kind: ElementKind) -> &'static str {
         ElementKind::Opportunity => "an idea worth pursuing",
         ElementKind::Topic => "a partitioned, append-only log",
         ElementKind::Processor => "filter, map, enrich, aggregate, join, split, merge",
-        ElementKind::Context => "what one team or service owns",
+        ElementKind::BoundedContext => "what one team or service owns",
         ElementKind::Swimlane => "a lane for one actor or flow",
     }
 }

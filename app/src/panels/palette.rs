@@ -37,7 +37,7 @@ fn kind_title(kind: ElementKind) -> &'static str {
         ElementKind::Opportunity => "Opportunity",
         ElementKind::Topic => "Topic",
         ElementKind::Processor => "Processor",
-        ElementKind::Context => "Bounded context",
+        ElementKind::BoundedContext => "Bounded context",
         ElementKind::Swimlane => "Swimlane",
     }
 }

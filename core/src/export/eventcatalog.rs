@@ -39,7 +39,7 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
         while let Some(frame) = at {
             if model
                 .element(frame)
-                .is_some_and(|e| e.kind == ElementKind::Context)
+                .is_some_and(|e| e.kind == ElementKind::BoundedContext)
             {
                 domain_services
                     .entry(frame)
@@ -50,7 +50,10 @@ pub fn to_eventcatalog(model: &Model) -> Result<Vec<ExportedFile>, ExportError> 
             at = frames.parent(frame);
         }
     }
-    for context in model.elements().filter(|e| e.kind == ElementKind::Context) {
+    for context in model
+        .elements()
+        .filter(|e| e.kind == ElementKind::BoundedContext)
+    {
         let front = Resource {
             services: domain_services.remove(&context.id).unwrap_or_default(),
             ..Resource::new(

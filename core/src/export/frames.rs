@@ -71,7 +71,12 @@ mod tests {
         let mut model = Model::new("t");
         let mut lane = Element::new("lane", ElementKind::Swimlane, "Lane", Pos { x: 0, y: 0 });
         lane.size = Some(Size { w: 2000, h: 1000 });
-        let mut context = Element::new("ctx", ElementKind::Context, "Ctx", Pos { x: 100, y: 100 });
+        let mut context = Element::new(
+            "ctx",
+            ElementKind::BoundedContext,
+            "Ctx",
+            Pos { x: 100, y: 100 },
+        );
         context.size = Some(Size { w: 600, h: 400 });
         for element in [
             lane,

@@ -281,7 +281,12 @@ mod tests {
     #[test]
     fn frames_become_subgraphs_holding_the_stickies_inside_them() {
         let mut model = Model::new("t");
-        let mut context = Element::new("end", ElementKind::Context, "Billing", Pos { x: 0, y: 0 });
+        let mut context = Element::new(
+            "end",
+            ElementKind::BoundedContext,
+            "Billing",
+            Pos { x: 0, y: 0 },
+        );
         context.size = Some(Size { w: 500, h: 500 });
         model.add_element(context).expect("fresh");
         for (id, kind, x) in [

@@ -31,7 +31,9 @@ pub enum ElementKind {
     /// Processor: a stream processor with an operator (slate).
     Processor,
     /// Bounded context or service: a frame grouping elements one team owns.
-    Context,
+    /// (Files written before it had its full name say `Context`.)
+    #[serde(alias = "Context")]
+    BoundedContext,
     /// Swimlane: a horizontal frame for one actor, team or flow.
     Swimlane,
 }
@@ -51,7 +53,7 @@ impl ElementKind {
         ElementKind::Opportunity,
         ElementKind::Topic,
         ElementKind::Processor,
-        ElementKind::Context,
+        ElementKind::BoundedContext,
         ElementKind::Swimlane,
     ];
 
@@ -70,7 +72,7 @@ impl ElementKind {
             ElementKind::Opportunity => "opportunity",
             ElementKind::Topic => "topic",
             ElementKind::Processor => "processor",
-            ElementKind::Context => "bounded context",
+            ElementKind::BoundedContext => "bounded context",
             ElementKind::Swimlane => "swimlane",
         }
     }
@@ -90,7 +92,7 @@ impl ElementKind {
             ElementKind::Opportunity => [0x3D, 0xDC, 0x84],
             ElementKind::Topic => [0x9A, 0xA1, 0xAB],
             ElementKind::Processor => [0x70, 0x80, 0x98],
-            ElementKind::Context => [0xB8, 0xC4, 0xD6],
+            ElementKind::BoundedContext => [0xB8, 0xC4, 0xD6],
             ElementKind::Swimlane => [0xD9, 0xD4, 0xC7],
         }
     }
@@ -101,7 +103,7 @@ impl ElementKind {
             ElementKind::Actor => (110, 80),
             ElementKind::Aggregate => (200, 150),
             ElementKind::Topic => (240, 70),
-            ElementKind::Context => (900, 500),
+            ElementKind::BoundedContext => (900, 500),
             ElementKind::Swimlane => (1600, 260),
             ElementKind::Hotspot | ElementKind::Opportunity => (150, 110),
             _ => (160, 110),
@@ -110,7 +112,7 @@ impl ElementKind {
 
     /// Frames group other stickies; they are drawn behind them and take no flows.
     pub fn is_frame(self) -> bool {
-        matches!(self, ElementKind::Context | ElementKind::Swimlane)
+        matches!(self, ElementKind::BoundedContext | ElementKind::Swimlane)
     }
 
     /// Notes that are workshop annotations, not parts of the running model.
@@ -411,7 +413,7 @@ mod tests {
     fn annotations_take_no_flows() {
         for kind in ElementKind::ALL {
             assert!(allowed_flows(K::Hotspot, kind).is_empty());
-            assert!(allowed_flows(kind, K::Context).is_empty());
+            assert!(allowed_flows(kind, K::BoundedContext).is_empty());
         }
     }
 }

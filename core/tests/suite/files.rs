@@ -162,6 +162,19 @@ fn a_version_zero_file_with_upper_case_ids_migrates_with_its_arrows() {
 }
 
 #[test]
+fn a_file_saying_context_loads_as_a_bounded_context_and_is_saved_with_the_full_name() {
+    let src = r#"(version: 1, name: "x", elements: [
+    (id: "billing-context", kind: Context, name: "Billing", pos: (x: 0, y: 0)),
+])"#;
+    let model = from_ron_str(src).expect("the short name still loads");
+    let kind = model.element(&"billing-context".into()).map(|e| e.kind);
+    assert_eq!(kind, Some(ElementKind::BoundedContext));
+    let saved = format::to_ron_string(&model).expect("saves");
+    assert!(saved.contains("kind: BoundedContext"), "{saved}");
+    assert!(!saved.contains("kind: Context"), "{saved}");
+}
+
+#[test]
 fn a_byte_order_mark_at_the_start_is_skipped() {
     let model = from_ron_str("\u{feff}(version: 1, name: \"x\")").expect("loads");
     assert_eq!(model.name, "x");
@@ -177,9 +190,13 @@ fn parse_errors_speak_the_users_words_with_a_suggestion() {
         "unknown kind `Aggregat`: did you mean `Aggregate`?"
     );
     let error = error_of(
-        r#"(version: 1, name: "x", elements: [(id: "a", kind: BoundedContext, name: "A", pos: (x: 0, y: 0))])"#,
+        r#"(version: 1, name: "x", elements: [(id: "a", kind: BoundedContxt, name: "A", pos: (x: 0, y: 0))])"#,
     );
-    assert!(error.message.contains("`Context`"), "{}", error.message);
+    assert!(
+        error.message.contains("did you mean `BoundedContext`"),
+        "{}",
+        error.message
+    );
     for src in [
         "[1, 2]",
         r#"(name: "x", stickies: [(id: "a", kind: Actr, text: "a", x: 0, y: 0)])"#,

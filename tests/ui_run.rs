@@ -657,3 +657,34 @@ fn run_badges_at_fit_are_legible_and_cover_no_sticky() {
         }
     }
 }
+
+#[test]
+fn every_metrics_cell_sits_in_the_dock_in_reading_order() {
+    // At 1600x1000 the latency plot once sat thousands of points off to
+    // the right (a grid kept a column as wide as an earlier frame's legend).
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 5);
+    h.run_steps(5);
+    let texts = painted_texts(&h);
+    let at = |wanted: &str| {
+        texts
+            .iter()
+            .find(|(text, _, _)| text == wanted)
+            .map(|(_, _, rect)| *rect)
+            .unwrap_or_else(|| panic!("`{wanted}` is painted"))
+    };
+    for (text, _, rect) in texts.iter().filter(|(text, _, _)| !text.trim().is_empty()) {
+        assert!(
+            rect.max.x <= 1600.0,
+            "`{text}` is painted off the window's right edge at {rect:?}"
+        );
+    }
+    // Totals, throughput, latency along the first row.
+    let (totals, throughput, p99) = (at("Totals"), at("throughput"), at("p99"));
+    assert!(totals.max.x < throughput.min.x && throughput.max.x < p99.min.x);
+    assert!(
+        (totals.min.y - p99.min.y).abs() < 40.0,
+        "one row: {totals:?} {p99:?}"
+    );
+}

@@ -109,24 +109,40 @@ pub fn metrics_ui(ui: &mut Ui, run: &RunView, chrome: &RunChrome) -> Vec<Command
         lag(run, &span, keep.max(1)),
         consistency(run, &span, keep.max(1)),
     ];
+    // Each cell gets its own rectangle, worked out afresh every frame: a
+    // grid that remembers its column widths kept a plot off to the right
+    // after a frame in which a legend made a column wide.
+    let size = vec2(cell_width, cell_height);
+    let gap = vec2(8.0, 6.0);
     egui::ScrollArea::vertical()
         .id_salt("metrics-scroll")
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            egui::Grid::new("metrics-grid")
-                .spacing([8.0, 6.0])
-                .show(ui, |ui| {
-                    let size = vec2(cell_width, cell_height);
-                    totals_ui(ui, run, size);
-                    // The totals take the first cell.
-                    for (placed, cell) in (1..).zip(plots.drain(..)) {
-                        if placed % columns == 0 {
-                            ui.end_row();
-                        }
-                        cell_ui(ui, cell, &span, size);
-                    }
-                    ui.end_row();
+            let total = vec2(
+                width,
+                rows as f32 * cell_height + (rows as f32 - 1.0).max(0.0) * gap.y,
+            );
+            let (area, _) = ui.allocate_exact_size(total, Sense::hover());
+            let cell_rect = |index: usize| {
+                let (row, column) = (index / columns, index % columns);
+                egui::Rect::from_min_size(
+                    area.min
+                        + vec2(
+                            column as f32 * (cell_width + gap.x),
+                            row as f32 * (cell_height + gap.y),
+                        ),
+                    size,
+                )
+            };
+            // The totals take the first cell.
+            ui.scope_builder(egui::UiBuilder::new().max_rect(cell_rect(0)), |ui| {
+                totals_ui(ui, run, size);
+            });
+            for (index, cell) in (1..).zip(plots.drain(..)) {
+                ui.scope_builder(egui::UiBuilder::new().max_rect(cell_rect(index)), |ui| {
+                    cell_ui(ui, cell, &span, size);
                 });
+            }
         });
     Vec::new()
 }
@@ -468,8 +484,9 @@ fn totals_ui(ui: &mut Ui, run: &RunView, size: egui::Vec2) {
         ui.set_max_width(size.x);
         ui.vertical(|ui| {
             ui.strong("Totals");
-            // Two to a row where there is room, so the totals are no taller than a plot.
-            let per_row = if size.x >= 250.0 { 2 } else { 1 };
+            // As many to a row as there is room for, so the totals are no
+            // taller than a plot.
+            let per_row = ((size.x / 165.0).floor() as usize).clamp(1, 5);
             egui::Grid::new("run-totals")
                 .spacing([8.0, 1.0])
                 .show(ui, |ui| {

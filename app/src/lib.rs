@@ -18,3 +18,4 @@ pub mod run;
 pub mod samples;
 pub mod screenshot;
 pub mod settings;
+pub mod theme;

@@ -6,9 +6,7 @@ use stormflow_core::model::FlowKind;
 use stormflow_core::style::{self, Point};
 
 use super::draw::{color, egui_pos};
-
-/// Colour of a highlighted arrow (a message's path, the selected arrow).
-const HIGHLIGHT: Color32 = Color32::from_rgb(0xFF, 0xB3, 0x00);
+use crate::theme;
 
 /// The point where the segment from `inside` towards `outside` leaves `rect`.
 fn exit_point(inside: Pos2, outside: Pos2, rect: Rect) -> Pos2 {
@@ -69,7 +67,7 @@ pub fn arrow(
     let (&end, &before) = (path.last()?, path.get(path.len().checked_sub(2)?)?);
     let (mut line, dash) = stroke(kind, zoom, dark);
     if highlighted {
-        line = Stroke::new(line.width * 2.2, HIGHLIGHT);
+        line = Stroke::new(line.width * 2.2, theme::HIGHLIGHT_ARROW);
     }
     match dash {
         Some((dash, gap)) => painter.extend(egui::Shape::dashed_line(path, line, dash, gap)),

@@ -11,6 +11,8 @@ use egui::{
 use stormflow_core::model::{Element, ElementKind};
 use stormflow_core::style::{self, BoardRect, Point};
 
+use crate::theme;
+
 /// Below this zoom stickies are coloured blocks without text (level of detail).
 pub const TEXT_MIN_ZOOM: f32 = 0.25;
 
@@ -59,9 +61,6 @@ pub fn egui_rect(r: &BoardRect) -> Rect {
 pub fn egui_pos(p: Point) -> Pos2 {
     pos2(p.x, p.y)
 }
-
-/// The selection outline's colour (also the minimap's view box and the handles).
-pub const SELECTION_BLUE: Color32 = Color32::from_rgb(0x1E, 0x88, 0xE5);
 
 /// How a sticky is emphasised this frame.
 #[derive(Clone, Copy, Debug, Default)]
@@ -188,14 +187,11 @@ pub fn sticky(
     let radius = CornerRadius::same(style::corner_radius(zoom) as u8);
     let angle = style::tilt_rad(kind);
     let outline = if emphasis.selected {
-        Stroke::new((2.5 * zoom).clamp(1.5, 4.0), SELECTION_BLUE)
+        Stroke::new((2.5 * zoom).clamp(1.5, 4.0), theme::SELECTION)
     } else if emphasis.highlighted {
-        Stroke::new(
-            (3.0 * zoom).clamp(2.0, 5.0),
-            Color32::from_rgb(0xFF, 0xD5, 0x00),
-        )
+        Stroke::new((3.0 * zoom).clamp(2.0, 5.0), theme::HIGHLIGHT_STICKY)
     } else if emphasis.hovered {
-        Stroke::new(1.5, Color32::from_gray(if dark { 220 } else { 60 }))
+        Stroke::new(1.5, theme::hover_outline(dark))
     } else {
         let (width, rgba) = style::STICKY_OUTLINE;
         Stroke::new(width, color(rgba))
@@ -299,7 +295,7 @@ fn actor_glyph(painter: &Painter, at: Pos2, zoom: f32, ink: Color32) {
 pub fn frame_body(painter: &Painter, element: &Element, rect: Rect, selected: bool, dark: bool) {
     let rgb = element.rgb();
     let stroke = if selected {
-        Stroke::new(2.0, SELECTION_BLUE)
+        Stroke::new(2.0, theme::SELECTION)
     } else {
         let (width, rgba) = style::frame_stroke(rgb, dark);
         Stroke::new(width, color(rgba))
@@ -337,8 +333,7 @@ pub const FRAME_TITLE_PAD: egui::Vec2 = vec2(4.0, 1.0);
 
 /// Draws a frame's title in `at` (its background, padding included).
 pub fn frame_title(painter: &Painter, galley: Arc<Galley>, at: Rect, dark: bool) {
-    let [r, g, b] = style::background_rgb(dark);
-    painter.rect_filled(at, 3, Color32::from_rgba_unmultiplied(r, g, b, 190));
+    painter.rect_filled(at, 3, theme::frame_title_backdrop(dark));
     painter.galley(at.min + FRAME_TITLE_PAD, galley, Color32::PLACEHOLDER);
 }
 
@@ -347,9 +342,9 @@ fn problem_badge(painter: &Painter, rect: Rect, zoom: f32, (errors, warnings): (
         return;
     }
     let (fill, count) = if errors > 0 {
-        (Color32::from_rgb(0xD3, 0x2F, 0x2F), errors)
+        (theme::ERROR_BADGE, errors)
     } else {
-        (Color32::from_rgb(0xF5, 0x9E, 0x0B), warnings)
+        (theme::WARNING, warnings)
     };
     let r = (8.0 * zoom).clamp(6.0, 12.0);
     let center = pos2(rect.right() - r * 0.3, rect.top() + r * 0.3);

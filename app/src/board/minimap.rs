@@ -3,10 +3,10 @@
 //! sticky: it moves to a corner where none is, and folds into a small tab
 //! when every corner has one (a click on the tab opens it anyway).
 
-use egui::{Color32, CornerRadius, FontId, Rect, Sense, Stroke, StrokeKind, pos2, vec2};
+use egui::{CornerRadius, FontId, Rect, Sense, Stroke, StrokeKind, pos2, vec2};
 
 use super::BoardState;
-use super::draw::SELECTION_BLUE;
+use crate::theme;
 
 /// A corner of the canvas.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,9 +132,9 @@ impl BoardState {
             "▾",
             FontId::proportional(13.0),
             if response.hovered() {
-                SELECTION_BLUE
+                theme::SELECTION
             } else {
-                Color32::from_gray(150)
+                theme::MINIMAP_FOLD
             },
         );
         if response.clicked() {
@@ -153,8 +153,8 @@ impl BoardState {
         painter.rect(
             tab,
             CornerRadius::same(4),
-            panel_fill(dark),
-            Stroke::new(1.0, Color32::from_gray(120)),
+            theme::minimap_fill(dark),
+            Stroke::new(1.0, theme::MINIMAP_BORDER),
             StrokeKind::Inside,
         );
         painter.text(
@@ -175,8 +175,8 @@ impl BoardState {
         painter.rect(
             frame,
             CornerRadius::same(4),
-            panel_fill(dark),
-            Stroke::new(1.0, Color32::from_gray(120)),
+            theme::minimap_fill(dark),
+            Stroke::new(1.0, theme::MINIMAP_BORDER),
             StrokeKind::Inside,
         );
         let visible = self.visible_board_rect();
@@ -203,7 +203,7 @@ impl BoardState {
         painter.rect_stroke(
             map(visible),
             0,
-            Stroke::new(1.5, SELECTION_BLUE),
+            Stroke::new(1.5, theme::SELECTION),
             StrokeKind::Inside,
         );
         let response = ui.interact(
@@ -217,13 +217,5 @@ impl BoardState {
             let board = (at - offset) / scale;
             self.view.center_on(canvas, board.to_pos2());
         }
-    }
-}
-
-fn panel_fill(dark: bool) -> Color32 {
-    if dark {
-        Color32::from_black_alpha(170)
-    } else {
-        Color32::from_white_alpha(220)
     }
 }

@@ -18,6 +18,7 @@ use super::scene::Scene;
 use super::toast::tip;
 use super::view::{BoardView, GRID};
 use super::{BoardState, Hit, arrows, badges};
+use crate::theme;
 
 /// Most stickies given their own accessible widget in one frame.
 const MAX_ACCESSIBLE: usize = 1_500;
@@ -143,7 +144,7 @@ impl BoardState {
                     at,
                     (4.0 * zoom).clamp(2.5, 6.0),
                     dot.color,
-                    Stroke::new(1.0, Color32::from_black_alpha(120)),
+                    Stroke::new(1.0, theme::MESSAGE_DOT_OUTLINE),
                 );
             }
         }
@@ -231,7 +232,7 @@ impl BoardState {
         // Far out, arrows become thin lines in one mesh (level of detail).
         let lod = zoom < TEXT_MIN_ZOOM;
         let mut lines = egui::Mesh::default();
-        let line_color = Color32::from_gray(if dark { 110 } else { 150 });
+        let line_color = theme::far_arrow(dark);
         for flow in &scene.flows {
             let dragged = moving.contains(&scene.elements[flow.from].0)
                 || moving.contains(&scene.elements[flow.to].0);
@@ -401,7 +402,7 @@ impl BoardState {
             painter.circle(
                 handle_pos(screen_rect(*i)),
                 if active { 7.0 } else { 5.5 },
-                draw::SELECTION_BLUE,
+                theme::SELECTION,
                 Stroke::new(1.5, Color32::WHITE),
             );
         }
@@ -419,12 +420,9 @@ impl BoardState {
                     _ => None,
                 };
                 let (line, label) = match target.map(|to| infer_flow(from_kind, to)) {
-                    Some(Ok(kind)) => (
-                        Color32::from_rgb(0x2E, 0x7D, 0x32),
-                        Some(kind.label().to_string()),
-                    ),
-                    Some(Err(reason)) => (Color32::from_rgb(0xC6, 0x28, 0x28), Some(reason)),
-                    None => (draw::SELECTION_BLUE, None),
+                    Some(Ok(kind)) => (theme::ACCEPTED, Some(kind.label().to_string())),
+                    Some(Err(reason)) => (theme::REFUSED, Some(reason)),
+                    None => (theme::SELECTION, None),
                 };
                 painter.line_segment([start, *pointer], Stroke::new(2.0, line));
                 painter.circle_filled(*pointer, 4.0, line);
@@ -436,8 +434,8 @@ impl BoardState {
                 painter.rect(
                     Rect::from_two_pos(*start, *pointer),
                     0,
-                    draw::SELECTION_BLUE.gamma_multiply(0.12),
-                    Stroke::new(1.0, draw::SELECTION_BLUE),
+                    theme::SELECTION.gamma_multiply(0.12),
+                    Stroke::new(1.0, theme::SELECTION),
                     StrokeKind::Inside,
                 );
             }
@@ -513,7 +511,7 @@ pub fn paint_grid(painter: &egui::Painter, canvas: Rect, view: &BoardView, dark:
     while step < 16.0 {
         step *= 2.0;
     }
-    let dot = Color32::from_gray(if dark { 52 } else { 208 });
+    let dot = theme::grid_dot(dark);
     let origin = canvas.min + view.pan;
     let first_x = origin.x - ((origin.x - canvas.left()) / step).floor() * step;
     let first_y = origin.y - ((origin.y - canvas.top()) / step).floor() * step;

@@ -4,6 +4,7 @@
 use egui::{Color32, FontId, Pos2, Rect, Stroke, StrokeKind, vec2};
 
 use super::BoardState;
+use crate::theme;
 
 /// A message shown at a point until a time.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,9 +49,9 @@ impl BoardState {
             return;
         }
         let color = if toast.error {
-            Color32::from_rgb(0xC6, 0x28, 0x28)
+            theme::REFUSED
         } else {
-            Color32::from_rgb(0x2E, 0x7D, 0x32)
+            theme::ACCEPTED
         };
         let painter = ui.ctx().layer_painter(egui::LayerId::new(
             egui::Order::Tooltip,
@@ -78,11 +79,7 @@ pub(super) fn tip(painter: &egui::Painter, at: Pos2, text: &str, color: Color32,
         360.0,
     );
     let rect = Rect::from_min_size(at, galley.size() + vec2(12.0, 8.0));
-    let edge = if dark {
-        Color32::from_white_alpha(60)
-    } else {
-        Color32::from_black_alpha(60)
-    };
-    painter.rect(rect, 4, color, Stroke::new(1.0, edge), StrokeKind::Inside);
+    let edge = Stroke::new(1.0, theme::toast_edge(dark));
+    painter.rect(rect, 4, color, edge, StrokeKind::Inside);
     painter.galley(rect.min + vec2(6.0, 4.0), galley, Color32::WHITE);
 }

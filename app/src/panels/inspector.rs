@@ -8,7 +8,7 @@
 //! section of fields (workload, service, topic, processor, read model),
 //! and they share the validation and multi-selection helpers at the bottom.
 
-use egui::{Color32, DragValue, RichText, Ui};
+use egui::{DragValue, RichText, Ui};
 use stormflow_core::format::{Limits, check_element};
 use stormflow_core::model::{
     Arrival, Backoff, Element, ElementId, ElementKind, EventPattern, EventSpec, Flow, FlowKey,
@@ -18,6 +18,7 @@ use stormflow_core::model::{
 
 use crate::board::Selection;
 use crate::command::Command;
+use crate::theme;
 
 /// What the inspector remembers between frames.
 #[derive(Default)]
@@ -223,7 +224,7 @@ fn element_ui(
     if let Some((id, error)) = &state.error
         && id == &element.id
     {
-        ui.colored_label(Color32::from_rgb(0xE5, 0x39, 0x35), error);
+        ui.colored_label(theme::ERROR, error);
     }
     if let Some(field) = changes.field
         && edited != *element
@@ -698,10 +699,7 @@ fn service_ui(ui: &mut Ui, model: &Model, edited: &mut Element, changes: &mut Ch
             .element(target)
             .is_none_or(|e| e.kind != ElementKind::Topic)
     {
-        ui.colored_label(
-            Color32::from_rgb(0xE5, 0x39, 0x35),
-            format!("`{target}` is not a topic: pick one"),
-        );
+        ui.colored_label(theme::ERROR, format!("`{target}` is not a topic: pick one"));
     }
     ui.horizontal_wrapped(|ui| {
         ui.label("Consumer group");
@@ -920,7 +918,7 @@ fn flow_ui(ui: &mut Ui, model: &Model, key: &FlowKey, flow: &Flow, commands: &mu
     });
     if !allowed.contains(&flow.kind) {
         ui.colored_label(
-            Color32::from_rgb(0xE5, 0x39, 0x35),
+            theme::ERROR,
             stormflow_core::model::refusal_reason(from_kind, to_kind),
         );
     }

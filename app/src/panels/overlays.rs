@@ -8,6 +8,7 @@ use stormflow_core::style;
 use crate::board::draw;
 use crate::command::{ACTIONS, Command, ComparisonSource, GESTURES, shortcut_text};
 use crate::samples::SAMPLES;
+use crate::theme;
 
 /// The legend: every kind in its colour, as workshops print it, and what
 /// the board shows while it runs (the badges, the dots, the DOWN cross).
@@ -107,7 +108,7 @@ fn swatch(ui: &mut egui::Ui, fill: Color32, pivotal: Option<[u8; 3]>) {
         rect.shrink(if pivotal.is_some() { 3.0 } else { 0.0 }),
         3,
         fill,
-        Stroke::new(0.5, Color32::from_black_alpha(90)),
+        Stroke::new(0.5, theme::LEGEND_SWATCH_OUTLINE),
         StrokeKind::Inside,
     );
     if let Some(rgb) = pivotal {
@@ -157,13 +158,13 @@ fn run_mark(ui: &mut egui::Ui, mark: RunMark) {
             let y = rect.center().y;
             painter.line_segment(
                 [egui::pos2(rect.left(), y), egui::pos2(rect.right(), y)],
-                Stroke::new(1.5, Color32::from_gray(140)),
+                Stroke::new(1.5, theme::LEGEND_ARROW),
             );
             painter.circle(
                 egui::pos2(rect.center().x, y),
                 5.0,
-                Color32::from_rgb(0x42, 0xA5, 0xF5),
-                Stroke::new(1.0, Color32::from_black_alpha(120)),
+                theme::LEGEND_MESSAGE_DOT,
+                Stroke::new(1.0, theme::MESSAGE_DOT_OUTLINE),
             );
         }
         RunMark::Lag => {

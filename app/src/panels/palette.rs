@@ -2,11 +2,12 @@
 //! make a kind current (double-click on the board creates it), or drag it
 //! onto the board.
 
-use egui::{Color32, Sense, Stroke, StrokeKind, vec2};
+use egui::{Sense, Stroke, StrokeKind, vec2};
 use stormflow_core::model::{ElementKind, Level};
 
 use crate::board::{BoardState, draw};
 use crate::command::Command;
+use crate::theme;
 
 /// The palette's entries at `level`: kinds, with "pivotal event" after events.
 pub fn entries(level: Level) -> Vec<(ElementKind, bool, &'static str)> {
@@ -94,10 +95,7 @@ pub fn palette_ui(ui: &mut egui::Ui, level: Level, board: &mut BoardState) -> Ve
             swatch,
             2,
             draw::color(kind.legend_rgb()),
-            Stroke::new(
-                if pivotal { 3.0 } else { 0.5 },
-                Color32::from_rgb(0x5D, 0x2E, 0x0C),
-            ),
+            Stroke::new(if pivotal { 3.0 } else { 0.5 }, theme::PIVOTAL),
             StrokeKind::Inside,
         );
         ui.painter().text(

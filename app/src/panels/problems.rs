@@ -5,6 +5,7 @@ use egui::Color32;
 use stormflow_core::{Problem, Severity};
 
 use crate::command::Command;
+use crate::theme;
 
 /// Which severities the list shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,9 +31,9 @@ impl Default for ProblemFilter {
 /// The colour of a severity.
 pub fn severity_color(severity: Severity) -> Color32 {
     match severity {
-        Severity::Error => Color32::from_rgb(0xE5, 0x39, 0x35),
-        Severity::Warning => Color32::from_rgb(0xF5, 0x9E, 0x0B),
-        Severity::Info => Color32::from_rgb(0x42, 0x8B, 0xCA),
+        Severity::Error => theme::ERROR,
+        Severity::Warning => theme::WARNING,
+        Severity::Info => theme::INFO,
     }
 }
 

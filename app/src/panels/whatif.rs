@@ -16,6 +16,7 @@ use stormflow_core::sweep::{
 use stormflow_core::units::{format_duration_us, parse_duration_us};
 
 use crate::command::Command;
+use crate::theme;
 
 /// One field to vary, as typed.
 #[derive(Clone, Debug, PartialEq)]
@@ -291,7 +292,7 @@ impl WhatIf {
             }
         });
         if let Some(error) = &self.error {
-            ui.colored_label(egui::Color32::from_rgb(0xE5, 0x39, 0x35), error);
+            ui.colored_label(theme::ERROR, error);
         }
     }
 

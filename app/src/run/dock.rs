@@ -4,12 +4,13 @@
 //! needs it, or just the tabs when hidden. Each tab draws and returns
 //! commands; none changes the run directly.
 
-use egui::{Color32, Rect, Sense, Ui, UiBuilder, vec2};
+use egui::{Rect, Sense, Ui, UiBuilder, vec2};
 
 use super::layout::{DOCK_TABS_HEIGHT, PlotWindow, RunChrome};
 use super::runner::ExportFormat;
 use super::{DockTab, RunView, elements, messages, plots, trace};
 use crate::command::Command;
+use crate::theme;
 
 // Where the app finds the run view's parts (kept for its call sites).
 pub use super::messages::outcome_text;
@@ -124,7 +125,7 @@ fn tabs_ui(ui: &mut Ui, run: &mut RunView, chrome: &mut RunChrome) -> Vec<Comman
             }
             if let Some(at) = run.snapshot.trace_truncated_at {
                 ui.colored_label(
-                    Color32::from_rgb(0xF5, 0x9E, 0x0B),
+                    theme::WARNING,
                     format!(
                         "trace truncated at {}",
                         crate::cli::plural(at as usize, "message")

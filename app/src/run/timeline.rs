@@ -12,6 +12,7 @@ use stormflow_core::units::format_duration_us;
 use super::RunView;
 use super::layout::RunChrome;
 use crate::command::Command;
+use crate::theme;
 
 /// Height of the handle above the timeline (points).
 pub const GRIP_HEIGHT: f32 = 10.0;
@@ -142,11 +143,11 @@ fn grip_ui(ui: &mut Ui, rect: Rect, chrome: &mut RunChrome, run: &RunView) {
 
 fn fault_color(kind: &FaultKind) -> Color32 {
     match kind {
-        FaultKind::Down { .. } => Color32::from_rgb(0xC6, 0x28, 0x28),
-        FaultKind::Slow { .. } => Color32::from_rgb(0xF5, 0x9E, 0x0B),
-        FaultKind::Failing { .. } => Color32::from_rgb(0xEF, 0x6C, 0x00),
-        FaultKind::Rate { .. } => Color32::from_rgb(0x1E, 0x88, 0xE5),
-        FaultKind::Replay => Color32::from_rgb(0x8E, 0x24, 0xAA),
+        FaultKind::Down { .. } => theme::FAULT_DOWN,
+        FaultKind::Slow { .. } => theme::FAULT_SLOW,
+        FaultKind::Failing { .. } => theme::FAULT_FAILING,
+        FaultKind::Rate { .. } => theme::FAULT_RATE,
+        FaultKind::Replay => theme::FAULT_REPLAY,
     }
 }
 
@@ -158,22 +159,10 @@ fn paint_bar(ui: &Ui, bar: Rect, run: &RunView, span: Time) {
         .expand2(vec2(BAR_INSET, 0.0))
         .with_max_y(bar.bottom() + LABEL_ROW_HEIGHT + 3.0);
     let painter = ui.painter_at(full);
-    painter.rect_filled(
-        bar,
-        3,
-        if dark {
-            Color32::from_gray(45)
-        } else {
-            Color32::from_gray(220)
-        },
-    );
+    painter.rect_filled(bar, 3, theme::timeline_track(dark));
     let x_of = |t: Time| bar.left() + bar.width() * (t as f32 / span as f32).clamp(0.0, 1.0);
     let progress = Rect::from_min_max(bar.min, pos2(x_of(run.now()), bar.max.y));
-    painter.rect_filled(
-        progress,
-        3,
-        Color32::from_rgb(0x1E, 0x88, 0xE5).gamma_multiply(0.55),
-    );
+    painter.rect_filled(progress, 3, theme::run_progress());
     let label_font = egui::FontId::proportional(10.0);
     for fault in run.faults() {
         let start = x_of(fault.at_us);
@@ -202,7 +191,7 @@ fn paint_bar(ui: &Ui, bar: Rect, run: &RunView, span: Time) {
     let x = x_of(scrub_t);
     painter.line_segment(
         [pos2(x, bar.top() - 3.0), pos2(x, bar.bottom() + 3.0)],
-        Stroke::new(2.0, Color32::from_rgb(0xFF, 0xB3, 0x00)),
+        Stroke::new(2.0, theme::SCRUBBER),
     );
     // Time labels: 0, round steps, and the end, right-aligned inside.
     let label_y = bar.bottom() + 2.0;

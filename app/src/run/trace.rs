@@ -12,6 +12,7 @@ use super::timeline::tick_step_us;
 use super::toolbar::format_clock;
 use super::{RunView, Story, type_color};
 use crate::command::Command;
+use crate::theme;
 
 /// Height of a waterfall row (points).
 const ROW_HEIGHT: f32 = 18.0;
@@ -42,7 +43,7 @@ pub fn trace_ui(ui: &mut Ui, run: &mut RunView, chrome: &mut RunChrome) -> Vec<C
         ui.strong(run.describe(selected));
         if let Some(header) = run.trace.dead_letter(selected) {
             ui.colored_label(
-                Color32::from_rgb(0xC6, 0x28, 0x28),
+                theme::DEAD_LETTER,
                 format!(
                     "dead letter of m{} from {} partition {} offset {}: {}",
                     header.original,
@@ -180,10 +181,8 @@ fn deliveries_ui(
                     }
                     let color = match attempt.outcome {
                         Outcome::Processed => ui.visuals().text_color(),
-                        Outcome::DeadLettered | Outcome::Dropped | Outcome::Stopped => {
-                            Color32::from_rgb(0xE5, 0x39, 0x35)
-                        }
-                        _ => Color32::from_rgb(0xF5, 0x9E, 0x0B),
+                        Outcome::DeadLettered | Outcome::Dropped | Outcome::Stopped => theme::ERROR,
+                        _ => theme::WARNING,
                     };
                     ui.label(RichText::new(text).color(color));
                 }
@@ -302,11 +301,11 @@ fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> V
                 painter.circle_filled(pos2(x(m.time), rect.center().y), 3.0, type_color(m.ty));
                 for attempt in attempts {
                     let color = match attempt.outcome {
-                        Outcome::Processed => Color32::from_rgb(0x3C, 0xB4, 0x4B),
+                        Outcome::Processed => theme::ATTEMPT_PROCESSED,
                         Outcome::DeadLettered | Outcome::Dropped | Outcome::Stopped => {
-                            Color32::from_rgb(0xC6, 0x28, 0x28)
+                            theme::ATTEMPT_LOST
                         }
-                        _ => Color32::from_rgb(0xF5, 0x9E, 0x0B),
+                        _ => theme::ATTEMPT_RETRIED,
                     };
                     let bar = Rect::from_min_max(
                         pos2(x(attempt.start), rect.top() + 4.0),
@@ -319,7 +318,7 @@ fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> V
                         bar,
                         2,
                         color,
-                        Stroke::new(0.5, Color32::from_black_alpha(80)),
+                        Stroke::new(0.5, theme::WATERFALL_BAR_OUTLINE),
                         StrokeKind::Inside,
                     );
                     if m.flags & FLAG_SYNC != 0 {

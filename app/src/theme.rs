@@ -177,6 +177,42 @@ pub fn run_progress() -> Color32 {
 /// The timeline's scrubber: the moment the board shows.
 pub const SCRUBBER: Color32 = Color32::from_rgb(0xFF, 0xB3, 0x00);
 
+/// A run on a real NATS server in progress (the run toolbar's "● NATS").
+pub const LIVE: Color32 = ACCEPTED;
+
+/// Message types' colours (dots on the board), ten that stay apart from
+/// each other on both themes; a type takes one by its index.
+pub const MESSAGE_TYPES: [Color32; 10] = [
+    Color32::from_rgb(0xE6, 0x19, 0x4B),
+    Color32::from_rgb(0x3C, 0xB4, 0x4B),
+    Color32::from_rgb(0x43, 0x63, 0xD8),
+    Color32::from_rgb(0xF5, 0x82, 0x31),
+    Color32::from_rgb(0x91, 0x1E, 0xB4),
+    Color32::from_rgb(0x42, 0xD4, 0xF4),
+    Color32::from_rgb(0xF0, 0x32, 0xE6),
+    Color32::from_rgb(0xBF, 0xEF, 0x45),
+    Color32::from_rgb(0x46, 0x99, 0x90),
+    Color32::from_rgb(0x9A, 0x63, 0x24),
+];
+
+/// The lines of one plot, in order.
+pub const PLOT_SERIES: [Color32; 8] = [
+    Color32::from_rgb(0x1E, 0x88, 0xE5),
+    Color32::from_rgb(0xE5, 0x39, 0x35),
+    Color32::from_rgb(0x43, 0xA0, 0x47),
+    Color32::from_rgb(0xFB, 0x8C, 0x00),
+    Color32::from_rgb(0x8E, 0x24, 0xAA),
+    Color32::from_rgb(0x00, 0xAC, 0xC1),
+    Color32::from_rgb(0xD8, 0x1B, 0x60),
+    Color32::from_rgb(0x6D, 0x4C, 0x41),
+];
+
+/// A plot's "others" line (the sum or most of the series not drawn alone).
+pub const PLOT_OTHERS: Color32 = Color32::GRAY;
+
+/// In the trace's waterfall, a caller's wait for its synchronous answer.
+pub const SYNC_WAIT: Color32 = Color32::GRAY;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,7 +167,7 @@ impl LiveDialog {
             self.start(model);
         }
         if let Some(error) = &self.error {
-            ui.colored_label(egui::Color32::from_rgb(0xE5, 0x39, 0x35), error);
+            ui.colored_label(crate::theme::ERROR, error);
         }
     }
 
@@ -239,7 +239,7 @@ impl LiveDialog {
         match &feed.outcome {
             None => {}
             Some(Err(error)) => {
-                ui.colored_label(egui::Color32::from_rgb(0xE5, 0x39, 0x35), error);
+                ui.colored_label(crate::theme::ERROR, error);
             }
             Some(Ok(outcome)) => {
                 let c = &outcome.conservation;
@@ -248,7 +248,7 @@ impl LiveDialog {
                 } else {
                     for problem in &c.problems {
                         ui.colored_label(
-                            egui::Color32::from_rgb(0xE5, 0x39, 0x35),
+                            crate::theme::ERROR,
                             format!("CONSERVATION DOES NOT HOLD: {problem}"),
                         );
                     }

@@ -563,7 +563,7 @@ impl RunView {
             let progress = (now - m.time) as f32 / window as f32;
             let color = type_color(m.ty);
             let color = if m.flags & FLAG_DEAD_LETTER != 0 {
-                Color32::from_rgb(0xC6, 0x28, 0x28)
+                crate::theme::DEAD_LETTER
             } else {
                 color
             };
@@ -634,19 +634,8 @@ impl RunView {
 
 /// A stable colour per message type.
 pub fn type_color(ty: u32) -> Color32 {
-    const PALETTE: [Color32; 10] = [
-        Color32::from_rgb(0xE6, 0x19, 0x4B),
-        Color32::from_rgb(0x3C, 0xB4, 0x4B),
-        Color32::from_rgb(0x43, 0x63, 0xD8),
-        Color32::from_rgb(0xF5, 0x82, 0x31),
-        Color32::from_rgb(0x91, 0x1E, 0xB4),
-        Color32::from_rgb(0x42, 0xD4, 0xF4),
-        Color32::from_rgb(0xF0, 0x32, 0xE6),
-        Color32::from_rgb(0xBF, 0xEF, 0x45),
-        Color32::from_rgb(0x46, 0x99, 0x90),
-        Color32::from_rgb(0x9A, 0x63, 0x24),
-    ];
-    PALETTE[(ty as usize).wrapping_mul(7) % PALETTE.len()]
+    let palette = &crate::theme::MESSAGE_TYPES;
+    palette[(ty as usize).wrapping_mul(7) % palette.len()]
 }
 
 #[cfg(test)]

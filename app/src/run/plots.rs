@@ -25,16 +25,7 @@ const LEGEND_ROW: f32 = 15.0;
 const MAX_SERIES: usize = 5;
 
 /// Distinct colours for a plot's lines, in order.
-const PALETTE: [Color32; 8] = [
-    Color32::from_rgb(0x1E, 0x88, 0xE5),
-    Color32::from_rgb(0xE5, 0x39, 0x35),
-    Color32::from_rgb(0x43, 0xA0, 0x47),
-    Color32::from_rgb(0xFB, 0x8C, 0x00),
-    Color32::from_rgb(0x8E, 0x24, 0xAA),
-    Color32::from_rgb(0x00, 0xAC, 0xC1),
-    Color32::from_rgb(0xD8, 0x1B, 0x60),
-    Color32::from_rgb(0x6D, 0x4C, 0x41),
-];
+const PALETTE: [Color32; 8] = crate::theme::PLOT_SERIES;
 
 /// Grid steps of 1, 2 or 5 times a power of ten for a plot axis.
 ///
@@ -275,7 +266,7 @@ fn picked_lines(
                 }
             ),
             points: line_of(&mut values),
-            color: Color32::GRAY,
+            color: crate::theme::PLOT_OTHERS,
             others: true,
         });
     }

@@ -203,7 +203,7 @@ pub fn toolbar_ui(
 fn live_status_ui(ui: &mut Ui, feed: &super::live::LiveFeed) {
     let colour = match &feed.outcome {
         Some(Err(_)) => STOPPED_RED,
-        _ if feed.running() => LIVE_GREEN,
+        _ if feed.running() => crate::theme::LIVE,
         _ => ui.visuals().weak_text_color(),
     };
     ui.label(RichText::new("● NATS").color(colour).strong())
@@ -338,9 +338,7 @@ fn totals_line(run: &RunView) -> String {
 }
 
 /// Red for a run the engine stopped.
-const STOPPED_RED: Color32 = Color32::from_rgb(0xE5, 0x39, 0x35);
-/// Green for a run on NATS in progress.
-const LIVE_GREEN: Color32 = Color32::from_rgb(0x2E, 0x7D, 0x32);
+const STOPPED_RED: Color32 = crate::theme::ERROR;
 
 /// One line each: the engine stopped the run (and why), the run reached
 /// its horizon, a notice (an export, an error) that can be dismissed.

@@ -327,7 +327,7 @@ fn waterfall_ui(ui: &mut Ui, run: &RunView, story: &Story, selected: MsgId) -> V
                             pos2(x(m.time), rect.center().y - 1.0),
                             pos2(bar.left(), rect.center().y + 1.0),
                         );
-                        painter.rect_filled(wait, 0, Color32::GRAY);
+                        painter.rect_filled(wait, 0, theme::SYNC_WAIT);
                     }
                 }
                 response.widget_info(|| {

@@ -3,7 +3,7 @@
 //! as a waterfall on a labelled time axis. The tab asks the dock for the
 //! height its story needs (within the board's share).
 
-use egui::{Color32, Rect, RichText, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
+use egui::{Rect, RichText, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
 use stormflow_core::sim::{AttemptRecord, FLAG_SYNC, MsgId, NO_MSG, Outcome, Time};
 use stormflow_core::units::format_duration_us;
 

@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
+use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
 use stormflow_app::command::Command;
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::run::{DockTab, RunView};
-use stormflow_core::model::{Fault, FaultKind};
 
 use crate::harness::{app_with, apply, harness, shop};
 
@@ -103,17 +103,50 @@ fn a_run_on_nats_shows_badges_dots_plots_and_trace_and_takes_an_element_down_for
         "the trace tab tells the first message's deliveries"
     );
 
-    // Take billing down for real (as the board's right-click does): its
-    // lag on `orders` grows in JetStream while it is down.
-    apply(
-        &mut h,
-        Command::InjectFault(Fault {
-            element: "billing".into(),
-            at_us: 0,
-            kind: FaultKind::Down {
-                for_us: 600_000_000,
-            },
-        }),
+    // Right-click Billing on the board: on NATS the menu offers taking it
+    // down (for real; its lag on `orders` grows in JetStream) and nothing
+    // the broker cannot do.
+    let at = {
+        let board = &h.state().board;
+        let billing = h
+            .state()
+            .doc
+            .model()
+            .element(&"billing".into())
+            .expect("billing")
+            .clone();
+        board
+            .view
+            .screen_from_board(board.canvas())
+            .mul_pos(Pos2::new(
+                billing.pos.x as f32 + 60.0,
+                billing.pos.y as f32 + 40.0,
+            ))
+    };
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: at,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+    assert!(
+        h.query_by_label_contains("Slow down").is_none(),
+        "a simulated fault is not offered on NATS"
+    );
+    h.get_by_label_contains("Take down for").click();
+    h.run_steps(3);
+    assert!(
+        h.state()
+            .run
+            .as_ref()
+            .and_then(RunView::live_feed)
+            .is_some_and(|feed| feed.is_down(&"billing".into())),
+        "billing is down on NATS"
     );
     frames_until(
         &mut h,

@@ -1,5 +1,7 @@
 //! Runs the benchmark pipeline for a fixed number of deliveries, for
 //! profiling: `valgrind --tool=callgrind target/release/examples/pipeline`.
+//! `pipeline --save PATH` writes the model as a `.ron` file instead, for
+//! measuring a whole `stormflow run` of it (BENCHMARKS.md).
 
 // An example prints its figures for a person at a terminal.
 #![allow(clippy::print_stdout)]
@@ -15,6 +17,21 @@ fn main() {
     let mut model = stormflow_core::synth::pipeline(10, 8, 10_000, 100_000);
     model.run.trace_limit = 20_000_000;
     model.run.sample_every_us = 1_000_000;
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--save")
+        .and_then(|i| args.get(i + 1))
+    {
+        match stormflow_core::format::save(std::path::Path::new(path), &model) {
+            Ok(()) => println!("wrote {path}"),
+            Err(error) => {
+                eprintln!("{error}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let mut sim = match Sim::new(
         &model,
         &SimOptions {

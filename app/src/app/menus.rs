@@ -433,6 +433,25 @@ fn fault_menu(ui: &mut egui::Ui, run: &mut RunView, id: &ElementId, model: &Mode
             kind,
         })
     };
+    if let Some(feed) = run.live_feed_mut() {
+        // A real broker: taking an element down is real, the rest is simulation.
+        if element.kind.is_service() && feed.running() {
+            if feed.is_down(id) {
+                if ui.button("Bring it back now").clicked() {
+                    feed.bring_up(id);
+                    ui.close();
+                }
+            } else if ui
+                .button(format!("Take down for {:.1} s", run.fault_seconds))
+                .on_hover_text("Its consumers on NATS stop for real; its lag grows in JetStream")
+                .clicked()
+            {
+                commands.push(fault(FaultKind::Down { for_us }));
+                ui.close();
+            }
+        }
+        return commands;
+    }
     if element.kind.is_service() {
         if ui
             .button(format!("Take down for {:.1} s", run.fault_seconds))

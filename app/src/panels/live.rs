@@ -111,8 +111,12 @@ impl LiveDialog {
     ) -> Vec<Command> {
         let mut commands = Vec::new();
         let mut open = self.open;
+        // Top right, clear of the run toolbar and the board's left side.
+        let right_top = ctx.content_rect().right_top() + egui::vec2(-16.0, 64.0);
         egui::Window::new("Run on NATS")
             .open(&mut open)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(right_top)
             .default_width(620.0)
             .show(ctx, |ui| {
                 match run.filter(|run| run.live_feed().is_some()) {

@@ -26,9 +26,9 @@ fn overlap(a: &BoardRect, b: &BoardRect) -> bool {
 /// below and above in steps of its height. The first
 /// that stays inside `frame` (the frame or lane the sticky is in, if any)
 /// and covers neither another sticky nor a box in `taken` wins; when none
-/// does, the first inside the frame that covers no sticky, then the first
-/// anywhere that covers no sticky (and no box, if it can), then the first
-/// inside the frame; else below.
+/// does, the first anywhere that covers no sticky and no box, then the
+/// first inside the frame that covers no sticky, then the first anywhere
+/// that covers no sticky, then the first inside the frame; else below.
 pub fn badge_spot(
     sticky: &BoardRect,
     size: (f32, f32),
@@ -47,6 +47,14 @@ pub fn badge_spot(
         at(sticky.max.x + gap, sticky.min.y),
         at(sticky.min.x - gap - w, sticky.min.y),
     ];
+    // Beside the sticky, level with its bottom or its middle.
+    let middle = (sticky.min.y + sticky.max.y - h) / 2.0;
+    candidates.extend([
+        at(sticky.max.x + gap, sticky.max.y - h),
+        at(sticky.min.x - gap - w, sticky.max.y - h),
+        at(sticky.max.x + gap, middle),
+        at(sticky.min.x - gap - w, middle),
+    ]);
     // A box wider than its sticky may reach under a neighbour: then it
     // goes further down, a step at a time, below the neighbour's edge.
     for step in 1..=4 {
@@ -68,9 +76,10 @@ pub fn badge_spot(
     candidates
         .iter()
         .find(|r| in_frame(r) && off_stickies(r) && off_boxes(r))
-        .or_else(|| candidates.iter().find(|r| in_frame(r) && off_stickies(r)))
-        // Covering a sticky's name is worse than crossing a frame's border.
+        // Covering a sticky's name, or running into another box (two boxes
+        // that touch read as one), is worse than crossing a frame's border.
         .or_else(|| candidates.iter().find(|r| off_stickies(r) && off_boxes(r)))
+        .or_else(|| candidates.iter().find(|r| in_frame(r) && off_stickies(r)))
         .or_else(|| candidates.iter().find(|r| off_stickies(r)))
         .or_else(|| candidates.iter().find(|r| in_frame(r)))
         .copied()

@@ -15,8 +15,8 @@ use super::plot_data::{Others, combine, pick_series, thin};
 use super::{RunView, idle};
 use crate::command::Command;
 
-/// The least size of a plot's cell (points).
-const MIN_CELL: egui::Vec2 = vec2(250.0, 110.0);
+/// The least size of a plot's cell (points): the totals, two to a row, fit in it.
+const MIN_CELL: egui::Vec2 = vec2(250.0, 124.0);
 /// The most height of a plot's cell (points).
 const MAX_CELL_HEIGHT: f32 = 240.0;
 /// Height of one legend entry (points).
@@ -127,6 +127,8 @@ pub fn metrics_ui(ui: &mut Ui, run: &RunView, chrome: &RunChrome) -> Vec<Command
             };
             // The totals take the first cell.
             ui.scope_builder(egui::UiBuilder::new().max_rect(cell_rect(0)), |ui| {
+                // Never over the plot below, whatever the dock's height.
+                ui.shrink_clip_rect(cell_rect(0));
                 totals_ui(ui, run, size);
             });
             for (index, cell) in (1..).zip(plots.drain(..)) {
@@ -477,7 +479,7 @@ fn totals_ui(ui: &mut Ui, run: &RunView, size: egui::Vec2) {
             ui.strong("Totals");
             // As many to a row as there is room for, so the totals are no
             // taller than a plot.
-            let per_row = ((size.x / 165.0).floor() as usize).clamp(1, 5);
+            let per_row = ((size.x / 120.0).floor() as usize).clamp(1, 5);
             egui::Grid::new("run-totals")
                 .spacing([8.0, 1.0])
                 .show(ui, |ui| {

@@ -33,6 +33,20 @@ pub fn harness_sized(app: StormflowApp, size: [f32; 2]) -> Harness<'static, Stor
     h
 }
 
+/// A harness of `size` around `app`, run until it settles (no repaint
+/// asked for, at most 120 frames): for an idle board, where each queued
+/// event must become a frame of its own (a double-click fits in egui's
+/// 0.3 s window at 60 Hz).
+pub fn settled_harness(app: StormflowApp, size: [f32; 2]) -> Harness<'static, StormflowApp> {
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_max_steps(120)
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
+    h.run();
+    h
+}
+
 /// A harness of 1600x1000 around `app`.
 pub fn harness(app: StormflowApp) -> Harness<'static, StormflowApp> {
     harness_sized(app, [1600.0, 1000.0])

@@ -14,15 +14,7 @@ use crate::harness::{app_with, painted_texts};
 const SIZE: [f32; 2] = [1400.0, 900.0];
 
 fn harness(app: StormflowApp) -> Harness<'static, StormflowApp> {
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(120)
-        // Frames at 60 Hz: each queued event is a frame, and a double-click
-        // must fit in egui's 0.3 s window.
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
-    h.run();
-    h
+    crate::harness::settled_harness(app, SIZE)
 }
 
 /// A Design-level board with stickies far apart, unconnected.
@@ -583,16 +575,6 @@ fn the_command_palette_runs_a_command() {
 
 // ---- The board in a room: legible at fit, any board fits, nothing overlaps ----
 
-fn harness_sized(app: StormflowApp, size: [f32; 2]) -> Harness<'static, StormflowApp> {
-    let mut h = Harness::builder()
-        .with_size(size)
-        .with_max_steps(120)
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
-    h.run();
-    h
-}
-
 fn sample(name: &str) -> Model {
     format::load(&stormflow_tests::samples_dir().join(name)).expect("sample loads")
 }
@@ -609,7 +591,7 @@ fn screen_rect_of(h: &Harness<StormflowApp>, element: &Element) -> egui::Rect {
 #[test]
 fn at_fit_every_name_on_the_online_shop_is_at_least_14_px_on_a_1920x1080_screen() {
     let model = sample("online-shop.ron");
-    let h = harness_sized(
+    let h = crate::harness::settled_harness(
         app_with(model.clone(), ScriptedDialogs::default()),
         [1920.0, 1080.0],
     );

@@ -26,14 +26,7 @@ fn harness_with(
     model: stormflow_core::Model,
     size: [f32; 2],
 ) -> Harness<'static, StormflowApp> {
-    let app = app_with(model, dialogs);
-    let mut h = Harness::builder()
-        .with_size(size)
-        .with_step_dt(1.0 / 60.0)
-        .with_max_steps(200)
-        .build_ui_state(|ui, app: &mut StormflowApp| app.ui_root(ui), app);
-    h.run_steps(2);
-    h
+    crate::harness::harness_sized(app_with(model, dialogs), size)
 }
 
 /// Steps frames until `done` holds (the worker runs on its own thread).

@@ -1,5 +1,10 @@
 //! The board, driven through egui_kittest like a user would: pointer and
 //! keyboard events in, the model and what is shown out.
+//!
+//! Over 800 lines on purpose: every test here shares the gesture helpers
+//! below (click, drag, type at board coordinates), and the sections
+//! (`// ---- ... ----`) are the board's concerns: gestures, editing, and
+//! legibility in a room.
 
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, vec2};
 use egui_kittest::Harness;

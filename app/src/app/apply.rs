@@ -1,4 +1,8 @@
 //! Applying commands: the one place the model changes and undo is recorded.
+//!
+//! Long because it is one match over every `Command` (each arm short), and
+//! that match is where a new command goes; `command_edits_model` beside it
+//! is exhaustive so a new command must say whether it edits the board.
 
 use std::collections::BTreeSet;
 

@@ -93,3 +93,36 @@ pub fn painted_texts(h: &Harness<StormflowApp>) -> Vec<(String, f32, egui::Rect)
     }
     out
 }
+
+/// A right-click inside the sticky `id` (60, 40 board units in from its
+/// corner), as a user opens its context menu; then a few frames.
+pub fn right_click_sticky(h: &mut Harness<StormflowApp>, id: &str) {
+    let at = {
+        let board = &h.state().board;
+        let sticky = h
+            .state()
+            .doc
+            .model()
+            .element(&id.into())
+            .unwrap_or_else(|| panic!("{id} is on the board"))
+            .clone();
+        board
+            .view
+            .screen_from_board(board.canvas())
+            .mul_pos(egui::Pos2::new(
+                sticky.pos.x as f32 + 60.0,
+                sticky.pos.y as f32 + 40.0,
+            ))
+    };
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+}

@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
@@ -106,34 +105,7 @@ fn a_run_on_nats_shows_badges_dots_plots_and_trace_and_takes_an_element_down_for
     // Right-click Billing on the board: on NATS the menu offers taking it
     // down (for real; its lag on `orders` grows in JetStream) and nothing
     // the broker cannot do.
-    let at = {
-        let board = &h.state().board;
-        let billing = h
-            .state()
-            .doc
-            .model()
-            .element(&"billing".into())
-            .expect("billing")
-            .clone();
-        board
-            .view
-            .screen_from_board(board.canvas())
-            .mul_pos(Pos2::new(
-                billing.pos.x as f32 + 60.0,
-                billing.pos.y as f32 + 40.0,
-            ))
-    };
-    h.hover_at(at);
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: at,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(3);
+    crate::harness::right_click_sticky(&mut h, "billing");
     assert!(
         h.query_by_label_contains("Slow down").is_none(),
         "a simulated fault is not offered on NATS"

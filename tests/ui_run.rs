@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use egui::{Event, Key, Modifiers, PointerButton, Pos2};
+use egui::{Key, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use stormflow_app::app::StormflowApp;
@@ -215,32 +215,7 @@ fn taking_billing_down_grows_its_lag_and_it_recovers_after() {
             .map_or(0, |g| g.lag.iter().sum())
     };
     // Right-click Billing and take it down from the menu.
-    let board = &h.state().board;
-    let billing = h
-        .state()
-        .doc
-        .model()
-        .element(&"billing".into())
-        .expect("billing")
-        .clone();
-    let at = board
-        .view
-        .screen_from_board(board.canvas())
-        .mul_pos(Pos2::new(
-            billing.pos.x as f32 + 60.0,
-            billing.pos.y as f32 + 40.0,
-        ));
-    h.hover_at(at);
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: at,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-    }
-    h.run_steps(3);
+    crate::harness::right_click_sticky(&mut h, "billing");
     h.get_by_label_contains("Take down for").click();
     h.run_steps(3);
     // The fault is the run's: the file is not edited, nothing to undo.

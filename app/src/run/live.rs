@@ -158,9 +158,10 @@ impl LiveFeed {
         }
     }
 
-    /// Drains the run's updates into `sink`; brings back elements whose
+    /// The run's updates since the last call; brings back elements whose
     /// time down is over; takes the outcome when the run has ended.
-    pub fn drain(&mut self, mut sink: impl FnMut(LiveUpdate)) {
+    pub fn drain(&mut self) -> Vec<LiveUpdate> {
+        let mut updates = Vec::new();
         if let Some(simulating) = &self.simulating
             && let Ok(figures) = simulating.try_recv()
         {
@@ -168,14 +169,9 @@ impl LiveFeed {
             self.simulating = None;
         }
         let Some(run) = &self.run else {
-            return;
+            return updates;
         };
-        while let Ok(update) = run.updates().try_recv() {
-            if let LiveUpdate::Status(status) = &update {
-                self.status = status.to_string();
-            }
-            sink(update);
-        }
+        updates.extend(run.updates().try_iter());
         let finished = run.is_finished();
         let now = Instant::now();
         let due: Vec<ElementId> = self
@@ -189,15 +185,17 @@ impl LiveFeed {
         }
         if finished && let Some(run) = self.run.take() {
             // The last updates were sent before the thread ended.
-            while let Ok(update) = run.updates().try_recv() {
-                if let LiveUpdate::Status(status) = &update {
-                    self.status = status.to_string();
-                }
-                sink(update);
-            }
+            updates.extend(run.updates().try_iter());
             self.outcome = Some(run.wait().map_err(|e| e.to_string()));
             self.down.clear();
         }
+        if let Some(status) = updates.iter().rev().find_map(|u| match u {
+            LiveUpdate::Status(status) => Some(status.to_string()),
+            _ => None,
+        }) {
+            self.status = status;
+        }
+        updates
     }
 }
 

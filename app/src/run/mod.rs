@@ -300,8 +300,7 @@ impl RunView {
         let runner = match &mut self.source {
             Source::Simulated(runner) => runner,
             Source::Live(feed) => {
-                let mut updates = Vec::new();
-                feed.drain(|update| updates.push(update));
+                let updates = feed.drain();
                 let running = feed.running();
                 let changed = !updates.is_empty() || running != self.running;
                 self.running = running;

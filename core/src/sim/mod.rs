@@ -108,6 +108,9 @@ pub struct SimOptions {
     /// Attempts at one delivery before the run stops as runaway retries
     /// (none: [`MAX_ATTEMPTS_OF_ONE_DELIVERY`]).
     pub max_attempts_of_one_delivery: Option<u32>,
+    /// Messages in one causation chain before the run stops as an endless
+    /// loop (none: [`MAX_CHAIN_DEPTH`]).
+    pub max_chain_depth: Option<u32>,
 }
 
 /// Why a model cannot run.

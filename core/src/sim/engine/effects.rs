@@ -241,7 +241,7 @@ impl Sim {
             size,
             depth: cause.map_or(0, |c| c.depth.saturating_add(1)),
         };
-        if msg.depth > super::guards::MAX_CHAIN_DEPTH {
+        if msg.depth > self.guards.max_chain_depth {
             self.stop_endless_loop(source, msg.depth);
         }
         self.totals.messages_produced += 1;

@@ -145,6 +145,8 @@ pub(crate) struct Guards {
     max_events_at_instant: u64,
     /// Attempts at one delivery before the run stops.
     max_attempts: u32,
+    /// Messages in one causation chain before the run stops.
+    pub(crate) max_chain_depth: u32,
     next_memory_check: u64,
     /// Set when the run has stopped.
     pub(crate) stopped: Option<StopReason>,
@@ -164,6 +166,7 @@ impl Guards {
             max_attempts: options
                 .max_attempts_of_one_delivery
                 .unwrap_or(MAX_ATTEMPTS_OF_ONE_DELIVERY),
+            max_chain_depth: options.max_chain_depth.unwrap_or(MAX_CHAIN_DEPTH),
             next_memory_check: MEMORY_CHECK_EVERY,
             stopped: None,
             busy: vec![(Time::MAX, 0); nodes],

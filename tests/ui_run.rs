@@ -671,4 +671,67 @@ fn every_metrics_cell_sits_in_the_dock_in_reading_order() {
         (totals.min.y - p99.min.y).abs() < 40.0,
         "one row: {totals:?} {p99:?}"
     );
+    // At the dock's first height every cell is seen whole: the five time
+    // axes and the totals' last line are inside what the dock shows (the
+    // second row's axes were once cut off by the status bar).
+    let visible = visible_texts(&h);
+    let axes: Vec<_> = visible
+        .iter()
+        .filter(|(text, _)| text == "virtual time (s)")
+        .collect();
+    assert_eq!(axes.len(), 5, "every plot's time axis is painted: {axes:?}");
+    for (text, shown) in axes.iter().chain(
+        visible
+            .iter()
+            .filter(|(text, _)| text == "every delivery accounted for")
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        assert!(*shown, "`{text}` is cut off by the dock's edge");
+    }
+}
+
+#[test]
+fn at_800x600_the_totals_are_whole_in_their_cell() {
+    // Two totals to a row need five rows and the closing line; a cell of
+    // the plots' least height cut off the last row and the conservation line.
+    let mut h = harness_with(ScriptedDialogs::default(), shop(), [800.0, 600.0]);
+    apply(&mut h, Command::RunStep);
+    run_to(&mut h, 5);
+    h.run_steps(5);
+    let visible = visible_texts(&h);
+    for wanted in [
+        "Totals",
+        "retries",
+        "replayed",
+        "every delivery accounted for",
+    ] {
+        assert!(
+            visible.iter().any(|(text, shown)| text == wanted && *shown),
+            "`{wanted}` is seen whole at 800x600: {visible:?}"
+        );
+    }
+}
+
+/// Every text painted last frame, and whether it is wholly inside the
+/// area it may be painted in (a scrolled-away or cut-off text is not).
+fn visible_texts(h: &Harness<StormflowApp>) -> Vec<(String, bool)> {
+    fn walk(shape: &egui::Shape, clip: egui::Rect, out: &mut Vec<(String, bool)>) {
+        match shape {
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| walk(s, clip, out)),
+            egui::Shape::Text(text) => {
+                let rect = text.visual_bounding_rect();
+                out.push((
+                    text.galley.text().to_string(),
+                    clip.expand(0.5).contains_rect(rect),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &h.output().shapes {
+        walk(&clipped.shape, clipped.clip_rect, &mut out);
+    }
+    out
 }

@@ -120,7 +120,8 @@ pub fn combine(
 }
 
 /// At most about `max_points` points, keeping each stretch's highest value
-/// (so a short spike, the thing to see, survives the thinning).
+/// (so a short spike, the thing to see, survives the thinning). A value of
+/// NaN means "no data at that sample"; a stretch with no data stays NaN.
 pub fn thin(points: Vec<[f64; 2]>, max_points: usize) -> Vec<[f64; 2]> {
     let max_points = max_points.max(2);
     if points.len() <= max_points {
@@ -131,9 +132,19 @@ pub fn thin(points: Vec<[f64; 2]>, max_points: usize) -> Vec<[f64; 2]> {
         .chunks(stride)
         .filter_map(|chunk| {
             let first = chunk.first()?;
-            let peak = chunk.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
+            // `f64::max` passes over NaN, so a stretch keeps its highest value.
+            let peak = chunk.iter().map(|p| p[1]).fold(f64::NAN, f64::max);
             Some([first[0], peak])
         })
+        .collect()
+}
+
+/// The runs of points that have a value, split where a sample has none
+/// (NaN): a line is drawn through each run and not across the gaps.
+pub fn segments(points: &[[f64; 2]]) -> Vec<&[[f64; 2]]> {
+    points
+        .split(|p| !p[1].is_finite())
+        .filter(|run| !run.is_empty())
         .collect()
 }
 
@@ -195,5 +206,31 @@ mod tests {
         assert!(thinned.len() <= 500);
         assert!(thinned.iter().any(|p| p[1] == 50.0));
         assert_eq!(thin(vec![[0.0, 1.0]], 500).len(), 1);
+    }
+
+    #[test]
+    fn samples_without_data_are_gaps_that_thinning_keeps() {
+        // A p99 of 3 ms, no request finished at samples 4 and 5, then 5 ms.
+        let value = |k: usize| match k {
+            0..4 => 3.0,
+            4 | 5 => f64::NAN,
+            _ => 5.0,
+        };
+        let points: Vec<[f64; 2]> = (0..8).map(|k| [k as f64, value(k)]).collect();
+        let runs = segments(&points);
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[0].len(), 4);
+        assert_eq!(runs[1], &[[6.0, 5.0], [7.0, 5.0]]);
+        // Two samples to a point: (4, 5) has no data and stays a gap; no
+        // sample without data becomes a zero.
+        let thinned = thin(points, 4);
+        assert_eq!(thinned[..2], [[0.0, 3.0], [2.0, 3.0]]);
+        assert!(thinned[2][1].is_nan(), "{thinned:?}");
+        assert_eq!(thinned[3], [6.0, 5.0]);
+        assert_eq!(segments(&thinned).len(), 2);
+        // A stretch with some data keeps its value.
+        let mut one_missing = vec![[0.0, f64::NAN], [1.0, 2.0], [2.0, 1.0], [3.0, 1.0]];
+        one_missing = thin(one_missing, 2);
+        assert_eq!(one_missing, [[0.0, 2.0], [2.0, 1.0]]);
     }
 }

@@ -6,17 +6,28 @@
 
 use egui::{Color32, RichText, Sense, Ui, vec2};
 use egui_plot::{
-    Corner, GridInput, Legend, Line, LineStyle, Plot, PlotPoints, uniform_grid_spacer,
+    Corner, GridInput, Legend, Line, LineStyle, Plot, PlotPoints, Points, uniform_grid_spacer,
 };
 use stormflow_core::model::ElementKind;
 
 use super::layout::{PlotWindow, RunChrome};
-use super::plot_data::{Others, combine, pick_series, thin};
+use super::plot_data::{Others, combine, pick_series, segments, thin};
 use super::{RunView, idle};
 use crate::command::Command;
 
-/// The least size of a plot's cell (points): the totals, two to a row, fit in it.
-const MIN_CELL: egui::Vec2 = vec2(250.0, 124.0);
+/// The least size of a plot's cell (points): the totals, two to a row, fit
+/// in its width, and at the dock's first height two rows of cells fit
+/// whole (a plot keeps about 60 points for its lines). A cell is taller
+/// where the totals need it (see [`totals_height`]).
+const MIN_CELL: egui::Vec2 = vec2(250.0, 104.0);
+/// The totals' title, and their closing line, with the cell's margins (points).
+const TOTALS_TITLE_AND_NOTE: f32 = 42.0;
+/// One row of the totals' grid (points): small text at egui's row height.
+const TOTALS_ROW: f32 = 21.0;
+/// The width one total and its value take (points).
+const TOTAL_WIDTH: f32 = 120.0;
+/// How many figures the totals list.
+const TOTALS: usize = 10;
 /// The most height of a plot's cell (points).
 const MAX_CELL_HEIGHT: f32 = 240.0;
 /// Height of one legend entry (points).
@@ -89,8 +100,9 @@ pub fn metrics_ui(ui: &mut Ui, run: &RunView, chrome: &RunChrome) -> Vec<Command
     let cell_width = (width - 8.0 * (columns as f32 - 1.0)) / columns as f32 - 4.0;
     let cells: usize = 6;
     let rows = cells.div_ceil(columns);
-    let cell_height = ((ui.available_height() - 6.0 * rows as f32) / rows as f32)
-        .clamp(MIN_CELL.y, MAX_CELL_HEIGHT);
+    let least = MIN_CELL.y.max(totals_height(cell_width));
+    let cell_height =
+        ((ui.available_height() - 6.0 * rows as f32) / rows as f32).clamp(least, MAX_CELL_HEIGHT);
     let keep = (((cell_height - 56.0) / LEGEND_ROW).floor() as usize).clamp(1, MAX_SERIES + 1) - 1;
     let span = span_of(run, chrome.window, cell_width);
     let mut plots = vec![
@@ -197,7 +209,7 @@ fn latency(run: &RunView, span: &Span) -> Cell {
         points: thin(
             points
                 .iter()
-                .map(|s| [s.t_us as f64 / 1e6, value(s) as f64 / 1e3])
+                .map(|s| [s.t_us as f64 / 1e6, ms_or_gap(value(s))])
                 .collect(),
             span.max_points,
         ),
@@ -219,6 +231,18 @@ fn latency(run: &RunView, span: &Span) -> Cell {
     }
 }
 
+/// A count as a plot value.
+fn count(value: u64) -> f64 {
+    value as f64
+}
+
+/// Microseconds as milliseconds, where 0 means that no duration ended in
+/// the sample's interval (the histograms record at least 1 µs): a gap in
+/// the line, not a drop to zero.
+fn ms_or_gap(us: u64) -> f64 {
+    if us == 0 { f64::NAN } else { us as f64 / 1e3 }
+}
+
 /// Lines for the picked columns and one for the others.
 fn picked_lines(
     run: &RunView,
@@ -227,12 +251,12 @@ fn picked_lines(
     columns: &[&[u32]],
     picked: &super::plot_data::Picked,
     others: Others,
-    scale: f64,
+    value: fn(u64) -> f64,
 ) -> Vec<PlotLine> {
     let line_of = |values: &mut dyn Iterator<Item = (usize, u32)>| -> Vec<[f64; 2]> {
         thin(
             values
-                .map(|(k, v)| [time_s(run, k), f64::from(v) / scale])
+                .map(|(k, v)| [time_s(run, k), value(u64::from(v))])
                 .collect(),
             span.max_points,
         )
@@ -290,7 +314,7 @@ fn queues(run: &RunView, span: &Span, keep: usize) -> Cell {
         id: "plot-queues",
         title: "queue depth",
         whole_numbers: true,
-        lines: picked_lines(run, span, &names, &columns, &picked, Others::Sum, 1.0),
+        lines: picked_lines(run, span, &names, &columns, &picked, Others::Sum, count),
         empty,
     }
 }
@@ -327,7 +351,7 @@ fn lag(run: &RunView, span: &Span, keep: usize) -> Cell {
         id: "plot-lag",
         title: "lag (messages)",
         whole_numbers: true,
-        lines: picked_lines(run, span, &names, &columns, &picked, Others::Sum, 1.0),
+        lines: picked_lines(run, span, &names, &columns, &picked, Others::Sum, count),
         empty,
     }
 }
@@ -359,7 +383,7 @@ fn consistency(run: &RunView, span: &Span, keep: usize) -> Cell {
         id: "plot-consistency",
         title: "consistency p99 (ms)",
         whole_numbers: false,
-        lines: picked_lines(run, span, &names, &columns, &picked, Others::Max, 1e3),
+        lines: picked_lines(run, span, &names, &columns, &picked, Others::Max, ms_or_gap),
         empty,
     }
 }
@@ -412,13 +436,26 @@ fn cell_ui(ui: &mut Ui, cell: Cell, span: &Span, size: egui::Vec2) {
     }
     plot.show(ui, |p| {
         for line in cell.lines {
-            let mut drawn = Line::new(line.name, PlotPoints::from(line.points))
-                .color(line.color)
-                .width(1.5);
-            if line.others {
-                drawn = drawn.style(LineStyle::dashed_loose());
+            // Where a sample has no data the line breaks; the pieces share
+            // the name, so the legend shows the series once. A piece of
+            // one sample is a dot.
+            for piece in segments(&line.points) {
+                if let [point] = piece {
+                    p.points(
+                        Points::new(line.name.clone(), PlotPoints::from(vec![*point]))
+                            .color(line.color)
+                            .radius(2.0),
+                    );
+                    continue;
+                }
+                let mut drawn = Line::new(line.name.clone(), PlotPoints::from(piece.to_vec()))
+                    .color(line.color)
+                    .width(1.5);
+                if line.others {
+                    drawn = drawn.style(LineStyle::dashed_loose());
+                }
+                p.line(drawn);
             }
-            p.line(drawn);
         }
     });
 }
@@ -458,9 +495,20 @@ fn empty_cell_ui(ui: &mut Ui, title: &str, text: &str, size: egui::Vec2) {
 }
 
 /// The totals as a grid of names and numbers, as wide as a plot.
+/// How many totals go to a row of a cell `width` points wide: as many as
+/// there is room for, so the totals are no taller than a plot.
+fn totals_per_row(width: f32) -> usize {
+    ((width / TOTAL_WIDTH).floor() as usize).clamp(1, 5)
+}
+
+/// The height the totals take in a cell `width` points wide.
+fn totals_height(width: f32) -> f32 {
+    TOTALS_TITLE_AND_NOTE + TOTALS.div_ceil(totals_per_row(width)) as f32 * TOTALS_ROW
+}
+
 fn totals_ui(ui: &mut Ui, run: &RunView, size: egui::Vec2) {
     let totals = run.snapshot.totals;
-    let rows = [
+    let rows: [(&str, u64); TOTALS] = [
         ("produced", totals.messages_produced),
         ("expected", totals.deliveries_expected),
         ("processed", totals.processed),
@@ -477,9 +525,7 @@ fn totals_ui(ui: &mut Ui, run: &RunView, size: egui::Vec2) {
         ui.set_max_width(size.x);
         ui.vertical(|ui| {
             ui.strong("Totals");
-            // As many to a row as there is room for, so the totals are no
-            // taller than a plot.
-            let per_row = ((size.x / 120.0).floor() as usize).clamp(1, 5);
+            let per_row = totals_per_row(size.x);
             egui::Grid::new("run-totals")
                 .spacing([8.0, 1.0])
                 .show(ui, |ui| {

@@ -713,6 +713,44 @@ fn at_800x600_the_totals_are_whole_in_their_cell() {
     }
 }
 
+#[test]
+fn the_what_if_panel_runs_the_sweep_it_offers_and_opens_a_variant() {
+    // The panel offered each run's length as `1m00s` (the board's 60 s
+    // horizon, written the app's way) and then refused it as no duration.
+    let mut h = harness(ScriptedDialogs::default());
+    apply(&mut h, Command::OpenWhatIf);
+    h.run_steps(2);
+    h.get_by_label("▶ Run the sweep").click();
+    h.run_steps(2);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.query_all_by_label("Open").next().is_none() {
+        for refusal in ["not a duration", "unknown unit"] {
+            assert!(
+                h.query_by_label_contains(refusal).is_none(),
+                "the panel refused its own run length"
+            );
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for the sweep");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    // A row per variant: customer's rate 10..80 in steps of 10.
+    assert_eq!(h.query_all_by_label("Open").count(), 8);
+    h.get_by_label("saturated first");
+    h.query_all_by_label("Open")
+        .next()
+        .expect("a variant")
+        .click();
+    h.run_steps(3);
+    let title = h.state().title();
+    assert!(
+        title.contains("Online Shop (customer.rate=10)"),
+        "the first variant opens as a board of its own: {title}"
+    );
+    assert!(h.state_mut().start_run(None), "the variant runs");
+}
+
 /// Every text painted last frame, and whether it is wholly inside the
 /// area it may be painted in (a scrolled-away or cut-off text is not).
 fn visible_texts(h: &Harness<StormflowApp>) -> Vec<(String, bool)> {

@@ -2,14 +2,42 @@
 
 use crate::model::Micros;
 
-/// Parses a duration into microseconds. A bare number is seconds.
+/// Parses a duration into microseconds. A bare number is seconds; parts
+/// add up (`1m30s`, `2h05m`), so whatever [`format_duration_us`] writes
+/// reads back.
 pub fn parse_duration_us(text: &str) -> Result<Micros, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let scale: u64 = match unit.trim() {
+    let not_a_duration =
+        || format!("`{text}` is not a duration: write a number and a unit, e.g. 60s");
+    if text.is_empty() {
+        return Err(not_a_duration());
+    }
+    let is_number = |c: char| c.is_ascii_digit() || c == '.';
+    let mut rest = text;
+    let mut total: Micros = 0;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let (number, after) = rest.split_at(rest.find(|c| !is_number(c)).unwrap_or(rest.len()));
+        let (unit, next) = after.split_at(after.find(is_number).unwrap_or(after.len()));
+        let unit = unit.trim();
+        if unit.is_empty() && (parts > 0 || !next.is_empty()) {
+            return Err(format!(
+                "`{text}` is not a duration: write a unit after each number, e.g. 1m30s"
+            ));
+        }
+        total = total
+            .checked_add(part_us(number, unit, text)?)
+            .ok_or_else(|| format!("`{text}` is too long a duration"))?;
+        parts += 1;
+        rest = next;
+    }
+    Ok(total)
+}
+
+/// One number and its unit (`90`, `1.5s`, `30m`) in microseconds; `text`
+/// is the whole duration, for the message.
+fn part_us(number: &str, unit: &str, text: &str) -> Result<Micros, String> {
+    let scale: u64 = match unit {
         "us" | "µs" => 1,
         "ms" => 1_000,
         "" | "s" => 1_000_000,
@@ -21,19 +49,17 @@ pub fn parse_duration_us(text: &str) -> Result<Micros, String> {
             ));
         }
     };
+    let not_a_duration =
+        || format!("`{text}` is not a duration: write a number and a unit, e.g. 60s");
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if whole.is_empty() && fraction.is_empty() {
-        return Err(format!(
-            "`{text}` is not a duration: write a number and a unit, e.g. 60s"
-        ));
+        return Err(not_a_duration());
     }
     let parse = |digits: &str| -> Result<u64, String> {
         if digits.is_empty() {
             Ok(0)
         } else {
-            digits.parse::<u64>().map_err(|_| {
-                format!("`{text}` is not a duration: write a number and a unit, e.g. 60s")
-            })
+            digits.parse::<u64>().map_err(|_| not_a_duration())
         }
     };
     let whole_us = parse(whole)?
@@ -89,6 +115,53 @@ mod tests {
         assert!(parse_duration_us("5 parsecs").is_err());
         assert!(parse_duration_us("").is_err());
         assert!(parse_duration_us("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn parts_add_up_and_a_bare_number_stands_alone() {
+        assert_eq!(parse_duration_us("1m00s"), Ok(60_000_000));
+        assert_eq!(parse_duration_us("1m30.5s"), Ok(90_500_000));
+        assert_eq!(parse_duration_us("2h05m"), Ok(7_500_000_000));
+        assert_eq!(parse_duration_us("1m 30s"), Ok(90_000_000));
+        assert_eq!(parse_duration_us("1s500ms"), Ok(1_500_000));
+        let unit_missing = parse_duration_us("1m30").unwrap_err();
+        assert!(
+            unit_missing.contains("a unit after each number"),
+            "{unit_missing}"
+        );
+        assert!(parse_duration_us("1m..s").is_err());
+        assert!(
+            parse_duration_us("1m2x")
+                .unwrap_err()
+                .contains("unknown unit `x`")
+        );
+        assert!(
+            parse_duration_us("4000000000h4000000000h")
+                .unwrap_err()
+                .contains("too long")
+        );
+    }
+
+    #[test]
+    fn what_is_written_reads_back_within_the_precision_written() {
+        // The what-if panel once offered `1m00s` and then refused it.
+        let mut us: u64 = 1;
+        while us < 30 * 24 * 3_600_000_000 {
+            let text = format_duration_us(us);
+            let back = parse_duration_us(&text)
+                .unwrap_or_else(|error| panic!("{us} us written as `{text}`: {error}"));
+            // Tenths of a ms or s are written; whole seconds past a minute,
+            // whole minutes past an hour.
+            let precision = match us {
+                0..1_000 => 0,
+                1_000..1_000_000 => 50,
+                1_000_000..60_000_000 => 50_000,
+                60_000_000..3_600_000_000 => 1_000_000,
+                _ => 60_000_000,
+            };
+            assert!(back.abs_diff(us) <= precision, "{us} → `{text}` → {back}");
+            us = us * 3 / 2 + 7;
+        }
     }
 
     #[test]

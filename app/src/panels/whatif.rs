@@ -154,9 +154,13 @@ impl WhatIf {
             }
         }
         let until = match parse_duration_us(&self.until) {
-            Ok(us) if us > 0 => us,
-            _ => {
-                self.error = Some(format!("`{}` is not a duration, e.g. 60s", self.until));
+            Ok(0) => {
+                self.error = Some("Each run needs some virtual time, e.g. 60s.".into());
+                return;
+            }
+            Ok(us) => us,
+            Err(error) => {
+                self.error = Some(error);
                 return;
             }
         };

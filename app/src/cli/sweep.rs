@@ -239,7 +239,7 @@ fn print_table(console: &mut Console, name: &str, result: &SweepResult) {
             .collect();
         console.out(line.join("  ").trim_end());
     }
-    if !result.targets.is_empty() && !result.variants.iter().any(|v| v.cheapest) {
+    if !result.targets.is_empty() && !result.variants.iter().any(|v| v.meets_targets) {
         console.out("\nno variant meets every target: widen the ranges or relax a target");
     }
 }

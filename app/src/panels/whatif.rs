@@ -313,7 +313,11 @@ impl WhatIf {
                 result.grid_size
             ));
         }
-        let knee = knee(result);
+        let load = self
+            .axes
+            .first()
+            .is_some_and(|axis| !axis.knob.is_resource());
+        let knee = knee(result, load);
         let x_label = result.axes.first().cloned().unwrap_or_default();
         // One line per combination of the other axes.
         let mut lines: std::collections::BTreeMap<String, Vec<(f64, f64, f64, usize)>> =
@@ -393,11 +397,18 @@ impl WhatIf {
                 }
             });
         if let Some((x, _)) = knee {
-            ui.label(format!(
-                "The knee: past {x_axis} = {}, more buys little latency.",
-                number(x),
-                x_axis = result.axes.first().cloned().unwrap_or_default()
-            ));
+            let x_axis = result.axes.first().cloned().unwrap_or_default();
+            ui.label(if load {
+                format!(
+                    "The knee: past {x_axis} = {}, p99 latency climbs.",
+                    number(x)
+                )
+            } else {
+                format!(
+                    "The knee: past {x_axis} = {}, more buys little latency.",
+                    number(x)
+                )
+            });
         }
         egui::ScrollArea::vertical()
             .max_height(180.0)
@@ -466,10 +477,11 @@ fn number(v: f64) -> String {
     }
 }
 
-/// Where more of the first axis stops paying: the first value after which
-/// the p99 latency improves by less than a tenth (on the first line of the
-/// grid). As (value, p99 µs).
-fn knee(result: &SweepResult) -> Option<(f64, f64)> {
+/// The knee of the first axis, on the first line of the grid, as
+/// (value, p99 µs). Of a resource (instances, partitions): the first value
+/// after which more improves p99 by less than a tenth. Of a load (a rate):
+/// the last value before p99 grows by more than a tenth.
+fn knee(result: &SweepResult, load: bool) -> Option<(f64, f64)> {
     let reference: Vec<f64> = result
         .variants
         .first()?
@@ -493,13 +505,55 @@ fn knee(result: &SweepResult) -> Option<(f64, f64)> {
         .collect();
     first.windows(2).find_map(|pair| {
         let (a, b) = (pair[0], pair[1]);
-        (a.1 > 0.0 && (a.1 - b.1) / a.1 < 0.1).then_some(a)
+        let knee = if load {
+            b.1 > a.1 * 1.1
+        } else {
+            a.1 > 0.0 && (a.1 - b.1) / a.1 < 0.1
+        };
+        knee.then_some(a)
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn result_of(points: &[(f64, f64)]) -> SweepResult {
+        let variants = points
+            .iter()
+            .enumerate()
+            .map(
+                |(index, (value, p99))| stormflow_core::sweep::VariantResult {
+                    index,
+                    values: vec![*value],
+                    p99_us: stormflow_core::sweep::Spread {
+                        mean: *p99,
+                        min: *p99,
+                        max: *p99,
+                    },
+                    ..Default::default()
+                },
+            )
+            .collect();
+        SweepResult {
+            axes: vec!["x".into()],
+            variants,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_knee_of_a_resource_is_where_more_stops_paying_and_of_a_load_where_latency_climbs() {
+        // Instances 1..4: p99 falls from 900 to 300 ms, then hardly moves.
+        let instances = result_of(&[(1.0, 900.0), (2.0, 300.0), (3.0, 290.0), (4.0, 289.0)]);
+        assert_eq!(knee(&instances, false), Some((2.0, 300.0)));
+        // Rates 10..40: p99 flat, then it climbs past 30.
+        let rates = result_of(&[(10.0, 803.0), (20.0, 803.0), (30.0, 810.0), (40.0, 2_000.0)]);
+        assert_eq!(knee(&rates, true), Some((30.0, 810.0)));
+        // A flat load has no knee (it once said "past rate = 10, more buys little").
+        let flat = result_of(&[(10.0, 803.0), (20.0, 803.0)]);
+        assert_eq!(knee(&flat, true), None);
+    }
 
     #[test]
     fn a_selected_topic_proposes_its_partitions_and_a_service_its_instances() {

@@ -128,7 +128,7 @@ pub struct RunFigures {
 }
 
 /// One variant's figures over its seeds.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VariantResult {
     /// Position in the grid.
     pub index: usize,
@@ -164,7 +164,7 @@ pub struct VariantResult {
 }
 
 /// A whole sweep's results, in grid order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SweepResult {
     /// The axes, as `element.field`.
     pub axes: Vec<String>,
@@ -263,7 +263,9 @@ pub fn run_sweep(
             summarise(v, values, runs, error, &options.targets)
         })
         .collect();
-    mark_cheapest(&mut variants, axes);
+    if !options.targets.is_empty() {
+        mark_cheapest(&mut variants, axes);
+    }
     Ok(SweepResult {
         axes: axes.iter().map(ToString::to_string).collect(),
         seeds,
@@ -426,8 +428,13 @@ fn summarise(
 
 /// Marks, among the variants meeting every target, the one whose varied
 /// resources (partitions, instances) add up least; per value of the
-/// non-resource axes (a rate), when there are any.
+/// non-resource axes (a rate), when there are any. A sweep that varies no
+/// resource has nothing to be cheap in: it marks none (which loads meet
+/// the targets is `meets_targets`).
 fn mark_cheapest(variants: &mut [VariantResult], axes: &[Axis]) {
+    if !axes.iter().any(|axis| axis.knob.is_resource()) {
+        return;
+    }
     let cost = |v: &VariantResult| -> f64 {
         axes.iter()
             .zip(&v.values)
@@ -518,6 +525,49 @@ mod tests {
             .filter(|v| v.meets_targets && v.values[0] < cheapest[0].values[0])
             .count();
         assert_eq!(cheaper_meeting, 0);
+    }
+
+    #[test]
+    fn without_targets_or_a_resource_to_save_nothing_is_the_cheapest() {
+        // Every variant of a sweep without targets meets them, and a rate is
+        // load, not cost: both once marked every row "cheapest".
+        let mut model = shop();
+        model.run.horizon_us = 2_000_000;
+        let run = |spec: &[&str], targets: &[&str]| {
+            let axes: Vec<Axis> = spec
+                .iter()
+                .map(|s| parse_axis(s, &model).expect("axis"))
+                .collect();
+            let options = SweepOptions {
+                seeds: 1,
+                targets: targets
+                    .iter()
+                    .map(|t| Target::parse(t).expect("target"))
+                    .collect(),
+                ..SweepOptions::default()
+            };
+            run_sweep(&model, &axes, &options, &Progress::default()).expect("runs")
+        };
+        let untargeted = run(&["shipping.instances=1,2"], &[]);
+        assert!(untargeted.variants.iter().all(|v| !v.cheapest));
+        let load_only = run(&["customer.rate=10,20"], &["max_lag<100000"]);
+        assert!(
+            load_only
+                .variants
+                .iter()
+                .all(|v| v.meets_targets && !v.cheapest)
+        );
+        let both = run(
+            &["customer.rate=10,20", "shipping.instances=1,2"],
+            &["max_lag<100000"],
+        );
+        let marked: Vec<Vec<f64>> = both
+            .variants
+            .iter()
+            .filter(|v| v.cheapest)
+            .map(|v| v.values.clone())
+            .collect();
+        assert_eq!(marked, [vec![10.0, 1.0], vec![20.0, 1.0]], "one per load");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use stormflow_app::command::Command;
 use stormflow_app::files::ScriptedDialogs;
 use stormflow_app::run::{DockTab, RunView};
 
-use crate::harness::{app_with, apply, harness, shop};
+use crate::harness::{app_with, apply, harness, painted_texts, shop};
 
 fn nats_or_skip(test: &str) -> bool {
     if stormflow_live::nats_server_available() {
@@ -59,6 +59,16 @@ fn a_run_on_nats_shows_badges_dots_plots_and_trace_and_takes_an_element_down_for
             .as_ref()
             .is_some_and(|run| run.live_feed().is_some()),
         "the run on NATS shows in the run view"
+    );
+    // The timeline spans the 20 s the dialog asked for, not the board's 60 s.
+    h.run_steps(2);
+    let labels: Vec<String> = painted_texts(&h)
+        .into_iter()
+        .map(|(text, _, _)| text)
+        .collect();
+    assert!(
+        labels.iter().any(|t| t == "20s") && !labels.iter().any(|t| t == "1m00s"),
+        "the timeline ends at the run's 20 s: {labels:?}"
     );
 
     // Real messages arrive: badges and dots on the board, points to plot,

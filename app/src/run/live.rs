@@ -31,6 +31,8 @@ pub struct LiveFeed {
     speed: f64,
     /// The seed the run's workload and failures use.
     pub seed: u64,
+    /// How long the run goes on, in virtual time.
+    pub until_us: Time,
     /// How the run ended, once it has.
     pub outcome: Option<Result<LiveOutcome, String>>,
     /// Elements taken down, with the real time they come back (none: until
@@ -71,6 +73,7 @@ impl LiveFeed {
             url,
             speed,
             seed,
+            until_us,
             outcome: None,
             down: Vec::new(),
             simulating: spawned.then_some(simulating),

@@ -178,8 +178,10 @@ impl RunView {
 
     /// Shows a run of `model` on NATS, started by the Run on NATS window.
     pub fn live(model: &Model, feed: LiveFeed) -> Self {
-        let seed = feed.seed;
+        let (seed, until_us) = (feed.seed, feed.until_us);
         let mut view = Self::over(Source::Live(Box::new(feed)), model, seed);
+        // The timeline spans the run on NATS, not the board's horizon.
+        view.model.run.horizon_us = until_us;
         view.running = true;
         view
     }

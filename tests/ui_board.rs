@@ -654,6 +654,33 @@ fn zoom_to_fit_shows_every_sticky_of_a_2000_sticky_board() {
     );
 }
 
+#[test]
+fn a_fitted_board_stays_fitted_as_the_window_changes_until_the_user_moves_it() {
+    // A banner at the run's horizon took 28 points from a fitted board and
+    // cut the bottom sticky's figures off under the timeline.
+    let model = crate::harness::shop();
+    let bounds = stormflow_app::board::model_bounds(model.elements());
+    let mut h = harness(app_with(model, ScriptedDialogs::default()));
+    h.run();
+    for size in [vec2(1000.0, 640.0), vec2(1600.0, 700.0), vec2(900.0, 900.0)] {
+        h.set_size(size);
+        h.run();
+        let shown = h.state().board.visible_board_rect();
+        assert!(
+            shown.contains_rect(bounds),
+            "at {size:?}: {shown:?} holds {bounds:?}"
+        );
+    }
+    // The user zooms in: their view is theirs, a resize keeps it.
+    let mut view = h.state().board.view;
+    view.zoom *= 2.0;
+    h.state_mut().board.view = view;
+    h.run();
+    h.set_size(vec2(1200.0, 800.0));
+    h.run();
+    assert_eq!(h.state().board.view, view, "a view the user chose stays");
+}
+
 /// Painted rectangles and line segments of one colour: (bounding box of
 /// each mesh's or shape's vertices of that colour).
 fn painted_in(h: &Harness<StormflowApp>, color: egui::Color32) -> Vec<egui::Rect> {

@@ -141,10 +141,11 @@ pub struct BoardState {
     /// What the run view draws over the board.
     pub overlay: Overlay,
     fit_pending: Option<bool>,
-    /// The fit just done, the canvas size it was done for and how many more
-    /// frames to watch: a panel that opens with it (the run dock) takes a
-    /// few frames to settle its size, and the fit follows it.
-    fit_settling: Option<(bool, Vec2, u8)>,
+    /// The last fit of the whole board: the view it left and the canvas
+    /// size it was for. While the view stays as the fit left it, the board
+    /// is fitted again whenever the canvas changes size (the run dock
+    /// settling, a banner, the window resized); a pan or zoom ends it.
+    fitted: Option<(BoardView, Vec2)>,
     center_on: Option<ElementId>,
     drag: Option<Drag>,
     toast: Option<Toast>,
@@ -175,7 +176,7 @@ impl Default for BoardState {
             problem_counts: BTreeMap::new(),
             overlay: Overlay::default(),
             fit_pending: Some(false),
-            fit_settling: None,
+            fitted: None,
             center_on: None,
             drag: None,
             toast: None,

@@ -16,8 +16,6 @@ pub const MAX_ZOOM: f32 = 4.0;
 pub const GRID: f32 = 20.0;
 /// Space kept around a fitted board, in screen points.
 const FIT_MARGIN: f32 = 40.0;
-/// Frames a fit keeps following the canvas size while panels settle.
-const FIT_SETTLE_FRAMES: u8 = 10;
 
 /// Where the board is looked at from: pan and zoom.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -114,23 +112,19 @@ impl BoardState {
             .mul_rect(self.canvas)
     }
 
-    /// Does a requested fit or centring, and keeps a fit just done fitted
-    /// while the panels around the canvas settle their sizes.
+    /// Does a requested fit or centring, and keeps a fitted board fitted
+    /// when the canvas changes size, until the user moves the view.
     pub(super) fn camera_ui(&mut self, ui: &egui::Ui, canvas: Rect) {
         let requested = self.fit_pending.take();
-        let mut settling = None;
-        if let Some((selection_only, size, frames)) = self.fit_settling.take() {
-            if size != canvas.size() {
-                settling = Some(selection_only);
+        let follow = match self.fitted {
+            Some((view, size)) if view == self.view => size != canvas.size(),
+            _ => {
+                self.fitted = None;
+                false
             }
-            if frames > 1 {
-                self.fit_settling = Some((selection_only, canvas.size(), frames - 1));
-            }
-        }
-        if let Some(selection_only) = requested {
-            self.fit_settling = Some((selection_only, canvas.size(), FIT_SETTLE_FRAMES));
-        }
-        if let Some(selection_only) = requested.or(settling) {
+        };
+        let fit = requested.or(follow.then_some(false));
+        if let Some(selection_only) = fit {
             // The status bar, drawn before the board, shows the new zoom next frame.
             ui.ctx().request_repaint();
             let bounds = if selection_only {
@@ -150,6 +144,7 @@ impl BoardState {
                 self.view.zoom = 1.0;
                 self.view.pan = canvas.size() / 2.0;
             }
+            self.fitted = (!selection_only).then_some((self.view, canvas.size()));
         }
         if let Some(id) = self.center_on.take()
             && let Some(i) = self.scene.index.get(&id)

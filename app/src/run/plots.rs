@@ -400,6 +400,10 @@ fn cell_ui(ui: &mut Ui, cell: Cell, span: &Span, size: egui::Vec2) {
         .id(egui::Id::unique(cell.id))
         .width(size.x)
         .height(size.y)
+        // Every figure here counts up from 0: a steady one (a read model
+        // always 0.8 ms behind) is a level line on a labelled axis, not a
+        // line pinned to the top of an axis with no range.
+        .include_y(0.0)
         // Time runs right: the newest points are the ones to keep clear.
         .legend(
             Legend::default()

@@ -7,10 +7,8 @@ use crate::model::Micros;
 /// reads back.
 pub fn parse_duration_us(text: &str) -> Result<Micros, String> {
     let text = text.trim();
-    let not_a_duration =
-        || format!("`{text}` is not a duration: write a number and a unit, e.g. 60s");
     if text.is_empty() {
-        return Err(not_a_duration());
+        return Err(not_a_duration(text));
     }
     let is_number = |c: char| c.is_ascii_digit() || c == '.';
     let mut rest = text;
@@ -34,6 +32,11 @@ pub fn parse_duration_us(text: &str) -> Result<Micros, String> {
     Ok(total)
 }
 
+/// What to say of `text` when it is no duration at all.
+fn not_a_duration(text: &str) -> String {
+    format!("`{text}` is not a duration: write a number and a unit, e.g. 60s")
+}
+
 /// One number and its unit (`90`, `1.5s`, `30m`) in microseconds; `text`
 /// is the whole duration, for the message.
 fn part_us(number: &str, unit: &str, text: &str) -> Result<Micros, String> {
@@ -49,17 +52,15 @@ fn part_us(number: &str, unit: &str, text: &str) -> Result<Micros, String> {
             ));
         }
     };
-    let not_a_duration =
-        || format!("`{text}` is not a duration: write a number and a unit, e.g. 60s");
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if whole.is_empty() && fraction.is_empty() {
-        return Err(not_a_duration());
+        return Err(not_a_duration(text));
     }
     let parse = |digits: &str| -> Result<u64, String> {
         if digits.is_empty() {
             Ok(0)
         } else {
-            digits.parse::<u64>().map_err(|_| not_a_duration())
+            digits.parse::<u64>().map_err(|_| not_a_duration(text))
         }
     };
     let whole_us = parse(whole)?

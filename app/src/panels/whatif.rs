@@ -544,7 +544,7 @@ mod tests {
 
     #[test]
     fn the_knee_of_a_resource_is_where_more_stops_paying_and_of_a_load_where_latency_climbs() {
-        // Instances 1..4: p99 falls from 900 to 300 ms, then hardly moves.
+        // Instances 1..4: p99 falls from 900 to 300 µs, then hardly moves.
         let instances = result_of(&[(1.0, 900.0), (2.0, 300.0), (3.0, 290.0), (4.0, 289.0)]);
         assert_eq!(knee(&instances, false), Some((2.0, 300.0)));
         // Rates 10..40: p99 flat, then it climbs past 30.
